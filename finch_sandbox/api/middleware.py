@@ -1,0 +1,85 @@
+"""Pure-ASGI middleware for what every request and response carries: request ids, the
+Finch-API-Version header and the request-body size limit. Pure ASGI keeps the hot path cheap."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from finch_sandbox.errors import BadRequest, FinchError, PayloadTooLarge
+
+API_VERSION = b"2020-09-17"
+_VERSION_RE = re.compile(rb"^\d{4}-\d{2}-\d{2}$")
+
+
+class FinchHeadersMiddleware:
+    """Adds `Finch-Request-Id` and echoes `Finch-API-Version`; rejects malformed versions and
+    bodies larger than the configured limit, in Finch's error format."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        version = API_VERSION
+        length: int | None = None
+        for name, value in scope["headers"]:
+            if name == b"finch-api-version":
+                version = value.strip()
+            elif name == b"content-length":
+                length = int(value) if value.isdigit() else None
+        request_id = uuid.uuid4().hex.encode()
+        extra = [(b"finch-request-id", request_id), (b"finch-api-version", version)]
+
+        if not _VERSION_RE.match(version):
+            extra[1] = (b"finch-api-version", API_VERSION)
+            await _send_error(
+                send,
+                BadRequest("[header:Finch-API-Version]: must be a date like 2020-09-17"),
+                extra,
+            )
+            return
+        if length is not None and length > self.max_body_bytes:
+            await _send_error(send, _too_large(self.max_body_bytes), extra)
+            return
+
+        received = 0
+        limit = self.max_body_bytes
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _too_large(limit)
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, limited_receive, send_with_headers)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes")
+
+
+async def _send_error(send: Send, error: FinchError, extra: list[tuple[bytes, bytes]]) -> None:
+    body = orjson.dumps(error.body())
+    headers: list[Any] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,3 @@
+"""One router per Finch API area; each module exports `router`."""
+
+from __future__ import annotations

@@ -1,0 +1,22 @@
+"""GET /introspect and POST /disconnect: what a token is, and ending it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
+from finch_sandbox.api.responses import json_response
+
+router = APIRouter(tags=["Management"])
+
+
+@router.get("/introspect")
+def introspect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
+    return json_response(services.connections.introspect(principal))
+
+
+@router.post("/disconnect")
+def disconnect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
+    services.connections.disconnect(principal)
+    return json_response({"status": "success"})

@@ -1,0 +1,130 @@
+"""The employer data API: /employer/company|directory|individual|employment|payment|pay-statement."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from starlette.responses import Response
+
+from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
+from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas.common import IsoDate, WireModel
+from finch_sandbox.errors import BadRequest
+from finch_sandbox.services.employer_data import PayStatementRequest
+from finch_sandbox.services.principal import Principal
+
+router = APIRouter(tags=["Organization", "Payroll"])
+
+EntityIds = Annotated[list[str] | None, Query(alias="entity_ids[]")]
+
+
+def _check_entity(principal: Principal, entity_ids: list[str] | None) -> None:
+    """Single-entity connections accept their own entity id, and only it (behavior.md §3.2)."""
+    if not entity_ids:
+        return
+    if len(entity_ids) > 1:
+        raise BadRequest("[query:entity_ids]: at most one entity id per request")
+    if entity_ids[0] != principal.entity_id:
+        raise BadRequest(f"[query:entity_ids]: unknown entity id '{entity_ids[0]}'")
+
+
+class IndividualRequest(WireModel):
+    individual_id: str
+
+
+class IndividualOptions(WireModel):
+    include: list[str] = Field(default_factory=list)
+
+
+class IndividualBatchParams(WireModel):
+    requests: list[IndividualRequest] = Field(max_length=10_000)
+    options: IndividualOptions | None = None
+
+
+class EmploymentBatchParams(WireModel):
+    requests: list[IndividualRequest] = Field(max_length=10_000)
+
+
+class PayStatementItem(WireModel):
+    payment_id: str
+    limit: int | None = None
+    offset: int | None = None
+
+
+class PayStatementBatchParams(WireModel):
+    requests: list[PayStatementItem]
+
+
+@router.get("/employer/company")
+def get_company(
+    principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
+) -> Response:
+    _check_entity(principal, entity_ids)
+    return json_response(services.employer_data.company(principal))
+
+
+@router.get("/employer/directory")
+def get_directory(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    limit: int | None = None,
+    offset: int | None = None,
+    entity_ids: EntityIds = None,
+) -> Response:
+    _check_entity(principal, entity_ids)
+    return json_response(services.employer_data.directory(principal, limit=limit, offset=offset))
+
+
+@router.post("/employer/individual")
+def get_individuals(
+    body: IndividualBatchParams,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    entity_ids: EntityIds = None,
+) -> Response:
+    _check_entity(principal, entity_ids)
+    include_ssn = body.options is not None and "ssn" in body.options.include
+    ids = [item.individual_id for item in body.requests]
+    return json_response(
+        services.employer_data.individuals(principal, ids, include_ssn=include_ssn)
+    )
+
+
+@router.post("/employer/employment")
+def get_employments(
+    body: EmploymentBatchParams,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    entity_ids: EntityIds = None,
+) -> Response:
+    _check_entity(principal, entity_ids)
+    ids = [item.individual_id for item in body.requests]
+    return json_response(services.employer_data.employments(principal, ids))
+
+
+@router.get("/employer/payment")
+def get_payments(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    start_date: Annotated[IsoDate, Query()],
+    end_date: Annotated[IsoDate, Query()],
+    entity_ids: EntityIds = None,
+) -> Response:
+    _check_entity(principal, entity_ids)
+    return json_response(
+        services.employer_data.payments(principal, start_date=start_date, end_date=end_date)
+    )
+
+
+@router.post("/employer/pay-statement")
+def get_pay_statements(
+    body: PayStatementBatchParams,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    entity_ids: EntityIds = None,
+) -> Response:
+    _check_entity(principal, entity_ids)
+    requests = [PayStatementRequest(r.payment_id, r.limit, r.offset) for r in body.requests]
+    return json_response(services.employer_data.pay_statements(principal, requests))

@@ -1,0 +1,74 @@
+"""Sandbox edits of the provider side: /sandbox/company|directory|individual|employment|payment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from starlette.responses import Response
+
+from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
+from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas.common import sent_fields
+from finch_sandbox.api.schemas.sandbox import (
+    CompanyUpdateParams,
+    DirectoryItem,
+    EmploymentFields,
+    IndividualFields,
+    PaymentCreateParams,
+)
+
+router = APIRouter(tags=["Sandbox"])
+
+
+@router.put("/sandbox/company")
+def update_company(
+    body: CompanyUpdateParams, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    return json_response(services.data_edits.update_company(principal, body.model_dump()))
+
+
+@router.put("/sandbox/individual/{individual_id}")
+def update_individual(
+    individual_id: str,
+    body: IndividualFields,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    fields = sent_fields(body)
+    return json_response(services.data_edits.update_individual(principal, individual_id, fields))
+
+
+@router.put("/sandbox/employment/{individual_id}")
+def update_employment(
+    individual_id: str,
+    body: EmploymentFields,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    fields = sent_fields(body)
+    return json_response(services.data_edits.update_employment(principal, individual_id, fields))
+
+
+@router.post("/sandbox/directory")
+def create_directory(
+    body: Annotated[list[DirectoryItem], Body()],
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    items = [sent_fields(item) for item in body]
+    return json_response(services.data_edits.create_directory(principal, items))
+
+
+@router.post("/sandbox/payment")
+def create_payment(
+    body: PaymentCreateParams, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    return json_response(
+        services.data_edits.create_payment(
+            principal,
+            start_date=body.start_date,
+            end_date=body.end_date,
+            pay_statements=[s.model_dump() for s in body.pay_statements],
+        )
+    )

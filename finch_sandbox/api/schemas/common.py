@@ -1,0 +1,91 @@
+"""Types shared by the request models: strict parsing, dates, enums and locations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+class WireModel(BaseModel):
+    """Strict about types (Finch rejects "20" for an integer), lenient about unknown keys."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+def _iso_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be a date in YYYY-MM-DD form") from exc
+    if len(value) != 10:
+        raise ValueError("must be a date in YYYY-MM-DD form")
+    return value
+
+
+IsoDate = Annotated[str, AfterValidator(_iso_date)]
+
+Uuid = Annotated[
+    str,
+    AfterValidator(lambda v: v if _looks_like_uuid(v) else _raise("must be a UUID")),
+]
+
+
+def _looks_like_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _raise(message: str) -> str:
+    raise ValueError(message)
+
+
+AuthenticationType = Literal["credential", "api_token", "oauth", "assisted"]
+ConnectionStatus = Literal[
+    "pending", "processing", "connected", "error_no_account_setup", "error_permissions", "reauth"
+]
+BenefitType = Literal[
+    "457",
+    "401k",
+    "401k_roth",
+    "401k_loan",
+    "403b",
+    "403b_roth",
+    "457_roth",
+    "commuter",
+    "custom_post_tax",
+    "custom_pre_tax",
+    "fsa_dependent_care",
+    "fsa_medical",
+    "hsa_post",
+    "hsa_pre",
+    "s125_dental",
+    "s125_medical",
+    "s125_vision",
+    "simple",
+    "simple_ira",
+]
+
+
+class Location(WireModel):
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    name: str | None = None
+    source_id: str | None = None
+
+
+def sent_fields(model: BaseModel) -> dict[str, object]:
+    """The top-level keys the client sent, each dumped whole: a nested object that was sent
+    comes back with every key of its wire shape, so stored documents stay complete."""
+    dumped = model.model_dump()
+    return {key: dumped[key] for key in model.model_fields_set}

@@ -1,0 +1,148 @@
+"""Command line: `finch-sandbox serve`, `finch-sandbox connections create`, `finch-sandbox db ...`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from finch_sandbox import __version__
+from finch_sandbox.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="finch-sandbox: an offline, stateful emulator of the Finch API.", no_args_is_help=True
+)
+connections_app = typer.Typer(help="Sandbox connections.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(connections_app, name="connections")
+app.add_typer(db_app, name="db")
+
+console = Console(stderr=True)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="SQLAlchemy URL; default: a SQLite file in the data directory. `sqlite://` is in-memory."
+    ),
+]
+DataDir = Annotated[Path | None, typer.Option(help="Where the default SQLite file lives.")]
+
+
+def _settings(**overrides: object) -> Settings:
+    return load_settings(**overrides)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (Finch's SDK tests use 4010).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for generated company data.")] = None,
+) -> None:
+    """Start the emulator (migrating the database first)."""
+    import uvicorn
+
+    from finch_sandbox.app import create_app
+
+    settings = _settings(
+        host=host, port=port, database_url=database_url, data_dir=data_dir, seed=seed
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    application = create_app(settings)
+    base_url = f"http://{settings.host}:{settings.port}"
+    console.print(f"[bold]finch-sandbox {__version__}[/bold] listening on [cyan]{base_url}[/cyan]")
+    console.print(f"  database       {settings.resolved_database_url}")
+    console.print(f"  client_id      {settings.client_id}")
+    console.print(f"  client_secret  {settings.client_secret}")
+    console.print(
+        f'  use it with    Finch(base_url="{base_url}", client_id=..., client_secret=...)'
+    )
+    console.print("  press Ctrl-C to stop")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    console.print("stopped")
+
+
+@connections_app.command("create")
+def create_connection(
+    provider: Annotated[
+        str, typer.Option(help="A provider id from GET /providers, e.g. gusto.")
+    ] = "gusto",
+    employees: Annotated[int, typer.Option(help="Number of employees to generate.")] = 20,
+    assisted: Annotated[bool, typer.Option(help="Create an assisted connection.")] = False,
+    authentication_type: Annotated[
+        str | None, typer.Option(help="credential | api_token | oauth | assisted")
+    ] = None,
+    products: Annotated[
+        list[str] | None, typer.Option("--products", help="Repeat for several.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for generated company data.")] = None,
+) -> None:
+    """Create a sandbox connection and print its access token (only the token goes to stdout)."""
+    from finch_sandbox.clock import SystemClock
+    from finch_sandbox.errors import FinchError
+    from finch_sandbox.services import Services
+    from finch_sandbox.storage.db import make_database
+    from finch_sandbox.storage.migrate import upgrade_to_head
+
+    settings = _settings(database_url=database_url, data_dir=data_dir, seed=seed)
+    db = make_database(settings.resolved_database_url)
+    upgrade_to_head(db.engine)
+    services = Services.build(settings, db, SystemClock())
+    auth_type = "assisted" if assisted else authentication_type
+    columns = (TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=employees < 1000) as bar:
+            task = bar.add_task("employees", total=employees)
+            issued = services.connections.create_connection(
+                provider_id=provider,
+                authentication_type=auth_type,
+                products=products,
+                employee_size=employees,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+            bar.update(task, completed=employees)
+    except FinchError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    p = issued.principal
+    console.print(
+        f"connection {p.connection_id} ({p.provider_id}, {p.authentication_type}, "
+        f"{employees} employees, products: {', '.join(p.products)})"
+    )
+    typer.echo(issued.access_token)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Run the migrations up to the newest schema (the server also does this at start)."""
+    from finch_sandbox.storage.db import make_database
+    from finch_sandbox.storage.migrate import current_revision, upgrade_to_head
+
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    db = make_database(settings.resolved_database_url)
+    upgrade_to_head(db.engine)
+    console.print(f"database at revision {current_revision(db.engine)}")
+    db.dispose()
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

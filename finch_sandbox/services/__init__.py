@@ -1,0 +1,53 @@
+"""Use cases, in plain Python. Services take collaborators explicitly and raise FinchError."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from finch_sandbox.clock import Clock
+from finch_sandbox.services.connections import ConnectionService
+from finch_sandbox.services.data_edits import DataEditService
+from finch_sandbox.services.employer_data import EmployerDataService
+from finch_sandbox.services.providers import ProviderCatalog
+from finch_sandbox.services.quotas import QuotaPolicy
+from finch_sandbox.services.sync import SyncService
+from finch_sandbox.services.sync_jobs import SyncJobService
+from finch_sandbox.settings import Settings
+from finch_sandbox.storage.db import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a request handler may call, built once per app (or CLI command)."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalog: ProviderCatalog
+    connections: ConnectionService
+    employer_data: EmployerDataService
+    data_edits: DataEditService
+    sync: SyncService
+    sync_jobs: SyncJobService
+    # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
+    wake_worker: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
+        catalog = ProviderCatalog.load()
+        wake = threading.Event()
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            catalog=catalog,
+            connections=ConnectionService(db, clock, settings, catalog),
+            employer_data=EmployerDataService(db),
+            data_edits=DataEditService(db, clock),
+            sync=SyncService(db, clock),
+            sync_jobs=SyncJobService(
+                db, clock, quota=QuotaPolicy(settings.refreshes_per_hour), wake_worker=wake
+            ),
+            wake_worker=wake,
+        )

@@ -1,0 +1,330 @@
+"""Sandbox connections and accounts: create, authenticate tokens, introspect, disconnect.
+
+Emulates POST/PUT /sandbox/connections(/accounts), GET /introspect and POST /disconnect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from finch_sandbox.clock import Clock
+from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
+from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
+from finch_sandbox.services.generation import GeneratedCompany, generate_company
+from finch_sandbox.services.generation import new_uuid as seeded_uuid
+from finch_sandbox.services.principal import Principal
+from finch_sandbox.services.products import (
+    DEFAULT_ACCOUNT_PRODUCTS,
+    DEFAULT_CONNECTION_PRODUCTS,
+    KNOWN_PRODUCTS,
+)
+from finch_sandbox.services.providers import ProviderCatalog
+from finch_sandbox.services.sync_jobs import new_sync_job
+from finch_sandbox.settings import Settings
+from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.models import Account, Connection
+from finch_sandbox.storage.repositories.records import NewRecord
+from finch_sandbox.storage.uow import UnitOfWork
+
+MAX_EMPLOYEE_SIZE = 100_000
+MAX_ACCOUNTS_PER_CONNECTION = 3  # behavior.md §1.2
+
+STATUS_MESSAGES = {
+    "connected": "This employer is working as expected",
+    "pending": "This employer has created a token, and we are waiting for access to its provider",
+    "processing": "Finch is setting up access to this employer's provider",
+    "reauth": "This employer needs to re-authenticate through Finch Connect",
+    "error_no_account_setup": "The employer has not set up an account for Finch with its provider",
+    "error_permissions": "The account Finch was given lacks the permissions it needs",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    principal: Principal
+
+
+class ConnectionService:
+    def __init__(
+        self, db: Database, clock: Clock, settings: Settings, catalog: ProviderCatalog
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+        self._catalog = catalog
+
+    # --- client credentials -----------------------------------------------------------------
+
+    def check_client(self, client_id: str, client_secret: str) -> None:
+        if (client_id, client_secret) != (self._settings.client_id, self._settings.client_secret):
+            raise InvalidClient()
+
+    # --- creation ---------------------------------------------------------------------------
+
+    def create_connection(
+        self,
+        *,
+        provider_id: str,
+        authentication_type: str | None,
+        products: Sequence[str] | None,
+        employee_size: int | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> IssuedToken:
+        """POST /sandbox/connections: a new company at a provider, with its first account.
+
+        The company is generated before the write transaction opens, so a 10,000-employee
+        company does not hold the database's write lock while it is being made up.
+        """
+        self.check_provider(provider_id)
+        auth_type = authentication_type or self._default_auth_type(provider_id)
+        chosen = self._check_products(products, DEFAULT_CONNECTION_PRODUCTS)
+        size = 20 if employee_size is None else employee_size
+        if not 1 <= size <= MAX_EMPLOYEE_SIZE:
+            raise BadRequest(f"[body:employee_size]: must be between 1 and {MAX_EMPLOYEE_SIZE}")
+
+        with UnitOfWork(self._db, write=True) as uow:
+            ordinal = uow.connections.next_in_sequence("connections")
+            uow.commit()
+
+        now = self._clock.now()
+        seed = derive_seed(self._settings.seed, "connection", ordinal)
+        generated = generate_company(
+            seed=seed,
+            employee_size=size,
+            today=now.date(),
+            full_pay_history=self._settings.full_pay_history,
+            supported_fields=self._catalog.supported_fields(provider_id, auth_type),
+            progress=progress,
+        )
+        rng = seeded_rng(seed, "identity")
+        connection = Connection(
+            id=seeded_uuid(rng),
+            company_id=generated.company["id"],
+            entity_id=seeded_uuid(rng),
+            provider_id=provider_id,
+            # Finch sets up assisted connections by hand; until then they are pending.
+            status="pending" if auth_type == "assisted" else "connected",
+            seed=seed,
+            employee_size=size,
+            created_at=now,
+            sync_version=1,
+            last_synced_at=now,
+        )
+        with UnitOfWork(self._db, write=True) as uow:
+            uow.connections.add(connection)
+            uow.connections.flush()
+            # Creating a connection performs its initial sync: both sides start equal.
+            uow.records(connection.id).insert(company_records(generated), synced=True)
+            if auth_type != "assisted":
+                new_sync_job(uow, connection.id, now, status="complete")
+            issued = self._add_account(uow, connection, auth_type, chosen)
+            uow.commit()
+        return issued
+
+    def create_account(
+        self,
+        *,
+        company_id: str,
+        provider_id: str,
+        authentication_type: str | None,
+        products: Sequence[str] | None,
+    ) -> IssuedToken:
+        """POST /sandbox/connections/accounts: the same employer authenticating once more."""
+        self.check_provider(provider_id)
+        chosen = self._check_products(products, DEFAULT_ACCOUNT_PRODUCTS)
+        with UnitOfWork(self._db, write=True) as uow:
+            connection = uow.connections.find_by_company(company_id, provider_id)
+            if connection is None:
+                raise NotFound(
+                    f"No connection for company '{company_id}' at provider '{provider_id}'"
+                )
+            if len(uow.connections.accounts(connection.id)) >= MAX_ACCOUNTS_PER_CONNECTION:
+                raise BadRequest(
+                    f"A connection can have at most {MAX_ACCOUNTS_PER_CONNECTION} accounts"
+                )
+            auth_type = authentication_type or self._default_auth_type(provider_id)
+            issued = self._add_account(uow, connection, auth_type, chosen)
+            uow.commit()
+        return issued
+
+    def _add_account(
+        self, uow: UnitOfWork, connection: Connection, auth_type: str, products: list[str]
+    ) -> IssuedToken:
+        token = new_token()
+        account = Account(
+            id=new_uuid(),
+            connection_id=connection.id,
+            token_id=new_uuid(),
+            token_hash=hash_token(token),
+            authentication_type=auth_type,
+            products=products,
+            manual=auth_type == "assisted",
+            created_at=self._clock.now(),
+        )
+        uow.connections.add_account(account)
+        uow.connections.flush()
+        return IssuedToken(token, _principal(account, connection))
+
+    def _default_auth_type(self, provider_id: str) -> str:
+        provider = self._catalog.get(provider_id)
+        if provider is None:
+            raise BadRequest(f"[body:provider_id]: unknown provider '{provider_id}'")
+        types = [m["type"] for m in provider.get("authentication_methods") or []]
+        for candidate in ("credential", "api_token", "oauth"):
+            if candidate in types:
+                return candidate
+        return "assisted" if "assisted" in types else "credential"
+
+    def _check_products(self, products: Sequence[str] | None, default: Sequence[str]) -> list[str]:
+        if products is None:
+            return list(default)
+        unknown = [p for p in products if p not in KNOWN_PRODUCTS]
+        if unknown:
+            raise BadRequest(
+                f"[body:products]: unknown product(s) {', '.join(map(repr, unknown))}; "
+                f"expected any of {', '.join(sorted(KNOWN_PRODUCTS))}"
+            )
+        return list(dict.fromkeys(products))
+
+    def check_provider(self, provider_id: str) -> None:
+        if self._catalog.get(provider_id) is None:
+            raise BadRequest(f"[body:provider_id]: unknown provider '{provider_id}'")
+
+    # --- tokens -----------------------------------------------------------------------------
+
+    def authenticate(self, token: str) -> Principal:
+        """Resolve a bearer token; unknown and disconnected tokens are both invalid."""
+        with UnitOfWork(self._db) as uow:
+            found = uow.connections.account_by_token_hash(hash_token(token))
+            if found is None:
+                raise InvalidToken()
+            account, connection = found
+            if account.disconnected_at is not None or connection.disconnected_at is not None:
+                raise InvalidToken("Unauthorized request: the access token has been disconnected")
+            return _principal(account, connection)
+
+    def set_status(self, principal: Principal, status: str) -> Principal:
+        """PUT /sandbox/connections/accounts: move the connection to another status."""
+        with UnitOfWork(self._db, write=True) as uow:
+            uow.connections.set_status(principal.connection_id, status)
+            uow.commit()
+        return replace(principal, status=status)
+
+    def disconnect(self, principal: Principal) -> None:
+        """POST /disconnect: every token of the connection stops working."""
+        with UnitOfWork(self._db, write=True) as uow:
+            uow.connections.disconnect(principal.connection_id, self._clock.now())
+            uow.commit()
+
+    def introspect(self, principal: Principal) -> dict[str, Any]:
+        """GET /introspect, in the `Introspection` wire shape."""
+        with UnitOfWork(self._db) as uow:
+            connection = uow.connections.get(principal.connection_id)
+            assert connection is not None
+            accounts = uow.connections.accounts(principal.connection_id)
+            company = uow.records(principal.connection_id).synced_doc(
+                "company", principal.company_id
+            )
+        status = _status_block(connection.status, connection.last_synced_at)
+        methods: dict[str, dict[str, Any]] = {}
+        for account in accounts:
+            method = methods.setdefault(
+                account.authentication_type,
+                {"type": account.authentication_type, "connection_status": status, "products": []},
+            )
+            for product in account.products:
+                if product not in method["products"]:
+                    method["products"].append(product)
+        legal_name = (company or {}).get("legal_name")
+        return {
+            "id": principal.token_id,
+            "client_id": self._settings.client_id,
+            "client_type": "sandbox",
+            "connection_id": principal.connection_id,
+            "connection_status": status,
+            "connection_type": "finch",
+            "products": list(principal.products),
+            "provider_id": principal.provider_id,
+            "account_id": principal.account_id,
+            "authentication_methods": list(methods.values()),
+            "company_id": principal.company_id,
+            "customer_email": None,
+            "customer_id": None,
+            "customer_name": None,
+            "entities": [
+                {
+                    "id": principal.entity_id,
+                    "name": legal_name,
+                    "source_id": None,
+                    "status": connection.status,
+                }
+            ],
+            "manual": principal.is_assisted,
+            "payroll_provider_id": principal.provider_id,
+            "username": None,
+        }
+
+
+def company_records(generated: GeneratedCompany) -> list[NewRecord]:
+    """The documents of a generated company, in the order the API lists them."""
+    records = [NewRecord("company", generated.company["id"], generated.company, 0)]
+    for position, employee in enumerate(generated.employees):
+        records.append(employee_record(employee.individual, employee.employment, position))
+    for position, item in enumerate(generated.payments):
+        records.extend(payment_records(item.payment, item.pay_statements, position))
+    return records
+
+
+def employee_record(
+    individual: dict[str, Any], employment: dict[str, Any], position: int
+) -> NewRecord:
+    doc = {"individual": individual, "employment": employment}
+    return NewRecord("employee", individual["id"], doc, position)
+
+
+def payment_records(
+    payment: dict[str, Any], statements: Sequence[dict[str, Any]], position: int
+) -> list[NewRecord]:
+    payment_id = payment["id"]
+    out = [NewRecord("payment", payment_id, payment, position, sort_date=payment["pay_date"])]
+    out.extend(
+        NewRecord(
+            "pay_statement",
+            f"{payment_id}:{statement['individual_id']}",
+            statement,
+            index,
+            parent_id=payment_id,
+        )
+        for index, statement in enumerate(statements)
+    )
+    return out
+
+
+def _status_block(status: str, last_synced_at: Any) -> dict[str, Any]:
+    return {
+        "status": status,
+        "message": STATUS_MESSAGES.get(status, status),
+        "last_successful_sync": (
+            last_synced_at.isoformat().replace("+00:00", "Z") if last_synced_at else None
+        ),
+    }
+
+
+def _principal(account: Account, connection: Connection) -> Principal:
+    return Principal(
+        account_id=account.id,
+        token_id=account.token_id,
+        connection_id=connection.id,
+        company_id=connection.company_id,
+        entity_id=connection.entity_id,
+        provider_id=connection.provider_id,
+        authentication_type=account.authentication_type,
+        products=tuple(account.products),
+        status=connection.status,
+        created_at=account.created_at,
+        last_synced_at=connection.last_synced_at,
+        sync_version=connection.sync_version,
+    )

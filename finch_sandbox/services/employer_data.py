@@ -1,0 +1,222 @@
+"""Reads of the synced side: the /employer/* data endpoints.
+
+Rules here: which product each read needs, what the connection status allows, paging and
+batch semantics (an unknown id is a per-item error, not a failed call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from finch_sandbox.errors import (
+    AccountSetupRequired,
+    BadRequest,
+    FinchError,
+    InsufficientPermissions,
+    InsufficientScope,
+    NotFound,
+    ReauthenticateUser,
+)
+from finch_sandbox.services.principal import Principal
+from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.uow import UnitOfWork
+
+
+class DataNotReady(FinchError):
+    """Assisted connections answer 202 until Finch has set them up (behavior.md §2.5)."""
+
+    status_code = 202
+    name = "accepted"
+    finch_code = "data_sync_in_progress"
+    default_message = (
+        "The data for this connection is not available yet; the connection is still being set up"
+    )
+
+
+STATUS_ERRORS: dict[str, type[FinchError]] = {
+    "pending": DataNotReady,
+    "processing": DataNotReady,
+    "reauth": ReauthenticateUser,
+    "error_no_account_setup": AccountSetupRequired,
+    "error_permissions": InsufficientPermissions,
+}
+
+DIRECTORY_MAX_LIMIT = 10_000
+PAY_STATEMENT_MAX_LIMIT = 5_000
+MAX_PAYMENT_IDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class PayStatementRequest:
+    payment_id: str
+    limit: int | None
+    offset: int | None
+
+
+class EmployerDataService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def require(self, principal: Principal, product: str) -> None:
+        """The checks every data endpoint makes before it reads anything."""
+        if product not in principal.products:
+            raise InsufficientScope(
+                f"The access token does not have access to the `{product}` product"
+            )
+        error = STATUS_ERRORS.get(principal.status)
+        if error is not None:
+            raise error()
+
+    def company(self, principal: Principal) -> dict[str, Any]:
+        self.require(principal, "company")
+        with UnitOfWork(self._db) as uow:
+            doc = uow.records(principal.connection_id).synced_doc("company", principal.company_id)
+        if doc is None:
+            raise NotFound("Company not found")
+        return doc
+
+    def directory(
+        self, principal: Principal, *, limit: int | None, offset: int | None
+    ) -> dict[str, Any]:
+        self.require(principal, "directory")
+        limit = 100 if limit is None else limit
+        offset = 0 if offset is None else offset
+        if not 0 <= limit <= DIRECTORY_MAX_LIMIT:
+            raise BadRequest(f"[query:limit]: must be between 0 and {DIRECTORY_MAX_LIMIT}")
+        if offset < 0:
+            raise BadRequest("[query:offset]: must be 0 or more")
+        with UnitOfWork(self._db) as uow:
+            records = uow.records(principal.connection_id)
+            count = records.count_synced("employee")
+            docs = records.page_synced("employee", limit=limit, offset=offset) if limit else []
+        return {
+            "paging": {"count": count, "offset": offset},
+            "individuals": [directory_entry(doc) for doc in docs],
+        }
+
+    def individuals(
+        self, principal: Principal, individual_ids: Sequence[str], *, include_ssn: bool
+    ) -> dict[str, Any]:
+        self.require(principal, "individual")
+        show_ssn = include_ssn and "ssn" in principal.products
+        with UnitOfWork(self._db) as uow:
+            found = uow.records(principal.connection_id).synced_docs_by_id(
+                "employee", individual_ids
+            )
+        responses = []
+        for individual_id in individual_ids:
+            doc = found.get(individual_id)
+            if doc is None:
+                responses.append(_missing_individual(individual_id))
+                continue
+            body = dict(doc["individual"])
+            if not show_ssn:
+                body["ssn"] = None
+                body["encrypted_ssn"] = None
+            responses.append({"individual_id": individual_id, "code": 200, "body": body})
+        return {"responses": responses}
+
+    def employments(self, principal: Principal, individual_ids: Sequence[str]) -> dict[str, Any]:
+        self.require(principal, "employment")
+        with UnitOfWork(self._db) as uow:
+            found = uow.records(principal.connection_id).synced_docs_by_id(
+                "employee", individual_ids
+            )
+        responses = []
+        for individual_id in individual_ids:
+            doc = found.get(individual_id)
+            if doc is None:
+                responses.append(_missing_individual(individual_id))
+            else:
+                responses.append(
+                    {"individual_id": individual_id, "code": 200, "body": doc["employment"]}
+                )
+        return {"responses": responses}
+
+    def payments(
+        self, principal: Principal, *, start_date: str, end_date: str
+    ) -> list[dict[str, Any]]:
+        self.require(principal, "payment")
+        if start_date > end_date:
+            raise BadRequest("[query:start_date]: must not be after end_date")
+        with UnitOfWork(self._db) as uow:
+            return list(
+                uow.records(principal.connection_id).synced_between("payment", start_date, end_date)
+            )
+
+    def pay_statements(
+        self, principal: Principal, requests: Sequence[PayStatementRequest]
+    ) -> dict[str, Any]:
+        self.require(principal, "pay_statement")
+        if len(requests) > MAX_PAYMENT_IDS:
+            raise BadRequest(f"[body:requests]: at most {MAX_PAYMENT_IDS} payment_ids per request")
+        responses = []
+        with UnitOfWork(self._db) as uow:
+            records = uow.records(principal.connection_id)
+            for index, item in enumerate(requests):
+                limit = 100 if item.limit is None else item.limit
+                offset = 0 if item.offset is None else item.offset
+                if not 0 <= limit <= PAY_STATEMENT_MAX_LIMIT:
+                    raise BadRequest(
+                        f"[body:requests.{index}.limit]: must be between 0 and "
+                        f"{PAY_STATEMENT_MAX_LIMIT}"
+                    )
+                if offset < 0:
+                    raise BadRequest(f"[body:requests.{index}.offset]: must be 0 or more")
+                if records.synced_doc("payment", item.payment_id) is None:
+                    responses.append(
+                        {
+                            "payment_id": item.payment_id,
+                            "code": 404,
+                            "body": NotFound(
+                                f"could not find payment with id '{item.payment_id}'",
+                                finch_code="payment_not_found",
+                            ).body(),
+                        }
+                    )
+                    continue
+                count = records.count_synced("pay_statement", parent_id=item.payment_id)
+                page = (
+                    records.page_synced(
+                        "pay_statement", limit=limit, offset=offset, parent_id=item.payment_id
+                    )
+                    if limit
+                    else []
+                )
+                responses.append(
+                    {
+                        "payment_id": item.payment_id,
+                        "code": 200,
+                        "body": {
+                            "paging": {"count": count, "offset": offset},
+                            "pay_statements": list(page),
+                        },
+                    }
+                )
+        return {"responses": responses}
+
+
+def directory_entry(doc: dict[str, Any]) -> dict[str, Any]:
+    """An `IndividualInDirectory`, derived from the employee's individual and employment."""
+    individual = doc["individual"]
+    employment = doc["employment"]
+    department = employment.get("department")
+    manager = employment.get("manager")
+    return {
+        "id": individual["id"],
+        "first_name": individual.get("first_name"),
+        "middle_name": individual.get("middle_name"),
+        "last_name": individual.get("last_name"),
+        "manager": {"id": manager["id"]} if manager and manager.get("id") else None,
+        "department": {"name": department.get("name")} if department else None,
+        "is_active": employment.get("is_active"),
+    }
+
+
+def _missing_individual(individual_id: str) -> dict[str, Any]:
+    error = NotFound(
+        f"could not find individual with id '{individual_id}'", finch_code="individual_not_found"
+    )
+    return {"individual_id": individual_id, "code": 404, "body": error.body()}

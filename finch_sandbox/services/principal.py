@@ -1,0 +1,26 @@
+"""Who is calling: the account and connection an access token stands for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    account_id: str
+    token_id: str
+    connection_id: str
+    company_id: str
+    entity_id: str
+    provider_id: str
+    authentication_type: str
+    products: tuple[str, ...]
+    status: str
+    created_at: datetime
+    last_synced_at: datetime | None
+    sync_version: int
+
+    @property
+    def is_assisted(self) -> bool:
+        return self.authentication_type == "assisted"

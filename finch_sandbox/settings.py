@@ -1,0 +1,58 @@
+"""Settings read once from the environment (prefix FINCH_SANDBOX_) and passed down; never mutated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(".finch-sandbox")
+
+
+class Settings(BaseSettings):
+    """Everything the server and the CLI can be told, each also as `FINCH_SANDBOX_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="FINCH_SANDBOX_", frozen=True, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=4010, ge=0, le=65535)
+    data_dir: Path = DEFAULT_DATA_DIR
+    # Empty means "a SQLite file inside data_dir", resolved by `resolved_database_url`.
+    database_url: str = ""
+    client_id: str = "finch-sandbox-client-id"
+    client_secret: str = "finch-sandbox-client-secret"
+    seed: int = 0
+    # Finch generates pay history only for companies of at most 100 employees; this lifts that.
+    full_pay_history: bool = False
+    public_url: str | None = None
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    log_level: str = "info"
+    # Forced refreshes (POST /jobs/automated, /sandbox/jobs) per connection per clock hour.
+    refreshes_per_hour: int = Field(default=2, ge=0)
+    # Seconds a job stays in_progress before it publishes.
+    job_duration: float = Field(default=1.0, ge=0)
+    # A worker that stops renewing its hold on a job for this long is presumed dead.
+    job_lease_seconds: float = Field(default=5.0, gt=0)
+    # Run the job worker inside the API process.
+    worker: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg_driver(cls, value: str) -> str:
+        # psycopg 3 is the only PostgreSQL driver we ship; accept the common spellings.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'finch_sandbox.db').as_posix()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (e.g. CLI flags) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

@@ -1,0 +1,10 @@
+"""ORM models; importing this package registers every table on Base.metadata."""
+
+from __future__ import annotations
+
+from finch_sandbox.storage.models.base import Base
+from finch_sandbox.storage.models.connections import Account, Connection, Counter
+from finch_sandbox.storage.models.jobs import Job, RefreshWindow
+from finch_sandbox.storage.models.records import Record
+
+__all__ = ["Account", "Base", "Connection", "Counter", "Job", "Record", "RefreshWindow"]

@@ -1,0 +1,60 @@
+"""Sandbox connections (a company at a provider) and the accounts (tokens) that reach them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from finch_sandbox.storage.models.base import Base, JsonDoc, UtcDateTime
+
+
+class Connection(Base):
+    """A company/provider pair; owns the company data (both sides) and the connection status."""
+
+    __tablename__ = "connections"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    company_id: Mapped[str] = mapped_column(String(36), index=True)
+    entity_id: Mapped[str] = mapped_column(String(36))
+    provider_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(40))
+    seed: Mapped[int] = mapped_column(Integer)
+    employee_size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Bumped by every publish; lets readers and caches tell one synced state from the next.
+    sync_version: Mapped[int] = mapped_column(Integer, default=0)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # How this connection's next sandbox jobs end (PUT /sandbox/jobs/configuration).
+    job_completion_status: Mapped[str] = mapped_column(
+        String(20), default="complete", server_default="complete"
+    )
+
+
+class Counter(Base):
+    """Named counters, e.g. how many connections were created (it orders the seeded companies)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class Account(Base):
+    """One authentication of the connection: an access token with its type and products."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    token_id: Mapped[str] = mapped_column(String(36))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    authentication_type: Mapped[str] = mapped_column(String(20))
+    products: Mapped[list[str]] = mapped_column(JsonDoc)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,0 +1,3 @@
+"""Typed repositories: all SQL lives here, no business rules."""
+
+from __future__ import annotations

@@ -1,0 +1,111 @@
+"""SQL for connections and their accounts (tokens)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from finch_sandbox.storage.models import Account, Connection, Counter
+
+
+class ConnectionRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, connection: Connection) -> None:
+        self._session.add(connection)
+
+    def add_account(self, account: Account) -> None:
+        self._session.add(account)
+
+    def flush(self) -> None:
+        self._session.flush()
+
+    def get(self, connection_id: str) -> Connection | None:
+        return self._session.get(Connection, connection_id)
+
+    def get_for_update(self, connection_id: str) -> Connection | None:
+        return self._session.scalar(
+            select(Connection).where(Connection.id == connection_id).with_for_update()
+        )
+
+    def find_by_company(self, company_id: str, provider_id: str) -> Connection | None:
+        return self._session.scalar(
+            select(Connection).where(
+                Connection.company_id == company_id,
+                Connection.provider_id == provider_id,
+                Connection.disconnected_at.is_(None),
+            )
+        )
+
+    def count(self) -> int:
+        return len(self._session.scalars(select(Connection.id)).all())
+
+    def account_by_token_hash(self, token_hash: str) -> tuple[Account, Connection] | None:
+        row = self._session.execute(
+            select(Account, Connection)
+            .join(Connection, Connection.id == Account.connection_id)
+            .where(Account.token_hash == token_hash)
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def accounts(self, connection_id: str) -> Sequence[Account]:
+        return self._session.scalars(
+            select(Account)
+            .where(Account.connection_id == connection_id)
+            .order_by(Account.created_at, Account.id)
+        ).all()
+
+    def disconnect(self, connection_id: str, when: datetime) -> None:
+        self._session.execute(
+            update(Connection)
+            .where(Connection.id == connection_id, Connection.disconnected_at.is_(None))
+            .values(disconnected_at=when)
+        )
+        self._session.execute(
+            update(Account)
+            .where(Account.connection_id == connection_id, Account.disconnected_at.is_(None))
+            .values(disconnected_at=when)
+        )
+
+    def set_status(self, connection_id: str, status: str) -> None:
+        self._session.execute(
+            update(Connection).where(Connection.id == connection_id).values(status=status)
+        )
+
+    def set_job_completion_status(self, connection_id: str, status: str) -> None:
+        self._session.execute(
+            update(Connection)
+            .where(Connection.id == connection_id)
+            .values(job_completion_status=status)
+        )
+
+    def mark_synced(self, connection_id: str, when: datetime) -> int:
+        """Bump the sync version; returns the new version."""
+        self._session.execute(
+            update(Connection)
+            .where(Connection.id == connection_id)
+            .values(sync_version=Connection.sync_version + 1, last_synced_at=when)
+        )
+        version = self._session.scalar(
+            select(Connection.sync_version).where(Connection.id == connection_id)
+        )
+        assert version is not None
+        return version
+
+    def next_in_sequence(self, name: str) -> int:
+        """Atomically take the next value (0, 1, 2, ...) of a named counter."""
+        current = self._session.scalar(
+            select(Counter.value).where(Counter.name == name).with_for_update()
+        )
+        if current is None:
+            self._session.add(Counter(name=name, value=1))
+            self._session.flush()
+            return 0
+        self._session.execute(
+            update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
+        )
+        return current

@@ -1,0 +1,189 @@
+"""SQL for jobs and refresh windows: enqueue, claim by compare-and-set, leases, finishing.
+
+No business rules here; services/sync_jobs.py and worker/ decide what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from finch_sandbox.storage.models import Connection, Job, RefreshWindow
+from finch_sandbox.storage.models.jobs import ACTIVE_STATUSES
+
+
+class JobRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # --- per connection (tenant-scoped reads) -----------------------------------------------
+
+    def lock_connection(self, connection_id: str) -> None:
+        """Serialize enqueues of one connection (FOR UPDATE on PostgreSQL; SQLite's write
+        transaction already holds the database lock)."""
+        self._session.execute(
+            select(Connection.id).where(Connection.id == connection_id).with_for_update()
+        )
+
+    def active_sync(self, connection_id: str) -> Job | None:
+        return self._session.scalar(
+            select(Job).where(
+                Job.connection_id == connection_id,
+                Job.type == "data_sync_all",
+                Job.status.in_(ACTIVE_STATUSES),
+            )
+        )
+
+    def get(self, connection_id: str, job_id: str, kind: str) -> Job | None:
+        return self._session.scalar(
+            select(Job).where(
+                Job.id == job_id, Job.connection_id == connection_id, Job.kind == kind
+            )
+        )
+
+    def list(self, connection_id: str, kind: str, *, limit: int, offset: int) -> Sequence[Job]:
+        return self._session.scalars(
+            select(Job)
+            .where(Job.connection_id == connection_id, Job.kind == kind)
+            .order_by(Job.created_at.desc(), Job.seq.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+
+    def add(self, job: Job) -> None:
+        self._session.add(job)
+        self._session.flush()
+
+    def next_seq(self, connection_id: str) -> int:
+        current = self._session.scalar(
+            select(func.max(Job.seq)).where(Job.connection_id == connection_id)
+        )
+        return 0 if current is None else int(current) + 1
+
+    # --- quota windows ----------------------------------------------------------------------
+
+    def refreshes_used(self, connection_id: str, window_start: datetime) -> int:
+        used = self._session.scalar(
+            select(RefreshWindow.used).where(
+                RefreshWindow.connection_id == connection_id,
+                RefreshWindow.window_start == window_start,
+            )
+        )
+        return int(used or 0)
+
+    def use_refresh(self, connection_id: str, window_start: datetime) -> None:
+        changed = self._session.execute(
+            update(RefreshWindow)
+            .where(
+                RefreshWindow.connection_id == connection_id,
+                RefreshWindow.window_start == window_start,
+            )
+            .values(used=RefreshWindow.used + 1)
+        ).rowcount  # type: ignore[attr-defined]
+        if not changed:
+            self._session.add(
+                RefreshWindow(connection_id=connection_id, window_start=window_start, used=1)
+            )
+            self._session.flush()
+
+    # --- worker side ------------------------------------------------------------------------
+
+    def claimable_ids(self, now: datetime, limit: int) -> Sequence[str]:
+        """Pending jobs, and in-progress ones whose worker stopped renewing its lease."""
+        return self._session.scalars(
+            select(Job.id)
+            .where(
+                or_(
+                    Job.status == "pending",
+                    (Job.status == "in_progress") & (Job.lease_expires_at < now),
+                ),
+                Job.kind == "automated",
+            )
+            .order_by(Job.created_at, Job.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def claim(
+        self,
+        job_id: str,
+        *,
+        worker_id: str,
+        now: datetime,
+        due_at: datetime,
+        lease_until: datetime,
+    ) -> bool:
+        """Compare-and-set: only one claimer can move a given job to this worker."""
+        result = self._session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                or_(
+                    Job.status == "pending",
+                    (Job.status == "in_progress") & (Job.lease_expires_at < now),
+                ),
+            )
+            .values(
+                status="in_progress",
+                worker_id=worker_id,
+                # A job taken over from a dead worker keeps its original start time.
+                started_at=func.coalesce(Job.started_at, now),
+                due_at=due_at,
+                lease_expires_at=lease_until,
+                attempts=Job.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def renew_leases(self, worker_id: str, lease_until: datetime) -> None:
+        self._session.execute(
+            update(Job)
+            .where(Job.worker_id == worker_id, Job.status == "in_progress")
+            .values(lease_expires_at=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+
+    def due_jobs(self, worker_id: str, now: datetime) -> Sequence[Job]:
+        return self._session.scalars(
+            select(Job)
+            .where(Job.worker_id == worker_id, Job.status == "in_progress", Job.due_at <= now)
+            .order_by(Job.due_at)
+        ).all()
+
+    def next_due_at(self, worker_id: str) -> datetime | None:
+        return self._session.scalar(
+            select(func.min(Job.due_at)).where(
+                Job.worker_id == worker_id, Job.status == "in_progress"
+            )
+        )
+
+    def finish(
+        self, job_id: str, *, worker_id: str, attempt: int, status: str, now: datetime
+    ) -> bool:
+        """Compare-and-set on (worker, attempt): a worker that lost its lease cannot finish."""
+        result = self._session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.status == "in_progress",
+                Job.worker_id == worker_id,
+                Job.attempts == attempt,
+            )
+            .values(status=status, completed_at=now, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, worker_id: str) -> int:
+        """Graceful stop: hand this worker's unfinished jobs back to the queue."""
+        result = self._session.execute(
+            update(Job)
+            .where(Job.worker_id == worker_id, Job.status == "in_progress")
+            .values(status="pending", worker_id=None, lease_expires_at=None, due_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,73 @@
+"""Unit of work: one session, one transaction; rolled back unless the service commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session
+
+from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.repositories.connections import ConnectionRepository
+from finch_sandbox.storage.repositories.jobs import JobRepository
+from finch_sandbox.storage.repositories.records import RecordRepository
+
+
+class UnitOfWork:
+    """`with UnitOfWork(db, write=True) as uow: ...; uow.commit()`.
+
+    Read units see one consistent snapshot (one transaction), so a reader never sees half a
+    sync. Write units take SQLite's write lock up front.
+    """
+
+    def __init__(self, db: Database, *, write: bool = False) -> None:
+        self._db = db
+        self._write = write
+        self._session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        if self._db.serial_lock is not None:
+            self._db.serial_lock.acquire()
+        factory = self._db.writer if self._write else self._db.reader
+        self._session = factory()
+        # Begin now so the snapshot (and on SQLite the write lock) covers the whole unit.
+        self._session.connection()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            assert self._session is not None
+            # Objects read in this unit stay usable as plain values after it ends; rollback
+            # would otherwise expire them.
+            self._session.expunge_all()
+            self._session.rollback()
+            self._session.close()
+        finally:
+            self._session = None
+            if self._db.serial_lock is not None:
+                self._db.serial_lock.release()
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its `with` block")
+        return self._session
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    @property
+    def connections(self) -> ConnectionRepository:
+        return ConnectionRepository(self.session)
+
+    @property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self.session)
+
+    def records(self, connection_id: str) -> RecordRepository:
+        """Repository scoped to one connection: it cannot read another tenant's rows."""
+        return RecordRepository(self.session, connection_id)

@@ -1,0 +1,134 @@
+"""The job worker: claim due jobs by compare-and-set, hold them under a renewed lease, and
+finish them when their configured duration has passed.
+
+One loop serves many jobs at once: an in-progress job is a row with a due time, not a thread,
+so a worker with a hundred running syncs costs one loop. Jobs left by a worker that died (its
+lease ran out) are taken over; the finish is a compare-and-set on (worker, attempt), so a job
+is published at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from finch_sandbox.clock import Clock
+from finch_sandbox.services.sync_jobs import SyncJobService, due_time
+from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    job_duration: float = 1.0
+    lease_seconds: float = 5.0
+    poll_interval: float = 0.25
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        jobs: SyncJobService,
+        *,
+        wake: threading.Event,
+        options: WorkerOptions,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._jobs = jobs
+        self._wake = wake
+        self._options = options
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="finch-sandbox-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Graceful stop: leave the loop, then hand unfinished jobs back to the queue."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with UnitOfWork(self._db, write=True) as uow:
+            released = uow.jobs.release(self.worker_id)
+            uow.commit()
+        if released:
+            log.info("released %d unfinished job(s)", released, extra={"worker_id": self.worker_id})
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("worker iteration failed", extra={"worker_id": self.worker_id})
+                busy = False
+            if busy:
+                continue
+            self._wake.wait(self._sleep_time())
+            self._wake.clear()
+
+    # --- one pass ---------------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """Claim what is claimable, finish what is due, renew leases. True if anything moved."""
+        now = self._clock.now()
+        lease_until = now + timedelta(seconds=self._options.lease_seconds)
+        claimed = 0
+        with UnitOfWork(self._db) as uow:
+            idle = (
+                not uow.jobs.claimable_ids(now, 1) and uow.jobs.next_due_at(self.worker_id) is None
+            )
+        if idle:
+            # Nothing to claim and nothing held: skip the write transaction (and its lock).
+            return False
+        with UnitOfWork(self._db, write=True) as uow:
+            uow.jobs.renew_leases(self.worker_id, lease_until)
+            for job_id in uow.jobs.claimable_ids(now, CLAIM_BATCH):
+                if uow.jobs.claim(
+                    job_id,
+                    worker_id=self.worker_id,
+                    now=now,
+                    due_at=due_time(now, self._options.job_duration),
+                    lease_until=lease_until,
+                ):
+                    claimed += 1
+            uow.commit()
+        with UnitOfWork(self._db) as uow:
+            due = list(uow.jobs.due_jobs(self.worker_id, self._clock.now()))
+        finished = 0
+        for job in due:
+            if self._jobs.finish(job, worker_id=self.worker_id):
+                finished += 1
+                log.info(
+                    "job finished",
+                    extra={
+                        "job_id": job.id,
+                        "connection_id": job.connection_id,
+                        "attempt": job.attempts,
+                    },
+                )
+        return bool(claimed or finished)
+
+    def _sleep_time(self) -> float:
+        with UnitOfWork(self._db) as uow:
+            next_due = uow.jobs.next_due_at(self.worker_id)
+        wait = self._options.poll_interval
+        if next_due is not None:
+            until = (next_due - self._clock.now()).total_seconds()
+            wait = max(0.0, min(wait, until))
+        return wait

@@ -1,0 +1,124 @@
+"""The CLI as a user runs it: serve, restart, same seed, `connections create`."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from finch import Finch
+
+from tests.acceptance.processes import CLI, cli_env, serve, wait_until_up
+from tests.clients import make_client
+from tests.spec import SpecRecorder
+
+CREDS = {"FINCH_SANDBOX_CLIENT_ID": "acc-id", "FINCH_SANDBOX_CLIENT_SECRET": "acc-secret"}
+
+
+def sdk(base_url: str, token: str | None = None) -> Finch:
+    return make_client(
+        base_url, SpecRecorder(), token, client_id="acc-id", client_secret="acc-secret"
+    )
+
+
+def test_data_survives_a_restart_on_the_sqlite_file(tmp_path: Path) -> None:
+    env = {**CREDS, "FINCH_SANDBOX_DATA_DIR": str(tmp_path / "data")}
+    with serve(env, tmp_path) as base:
+        created = sdk(base).sandbox.connections.create(provider_id="gusto", employee_size=8)
+        client = sdk(base, created.access_token)
+        person = client.hris.directory.list().individuals[0]
+        client.sandbox.individual.update(person.id, first_name="Persisted")
+        before = [p.model_dump() for p in client.hris.directory.list()]
+    assert (tmp_path / "data" / "finch_sandbox.db").exists()
+    with serve(env, tmp_path) as base:
+        client = sdk(base, created.access_token)
+        assert [p.model_dump() for p in client.hris.directory.list()] == before
+        assert client.sandbox.individual.update(person.id).first_name == "Persisted"
+
+
+def test_same_seed_gives_the_same_company_and_another_seed_does_not(tmp_path: Path) -> None:
+    def first_company(seed: str, name: str) -> tuple[object, ...]:
+        env = {
+            **CREDS,
+            "FINCH_SANDBOX_SEED": seed,
+            "FINCH_SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / name}.db",
+        }
+        with serve(env, tmp_path) as base:
+            created = sdk(base).sandbox.connections.create(provider_id="gusto", employee_size=10)
+            client = sdk(base, created.access_token)
+            people = [p.model_dump() for p in client.hris.directory.list()]
+            ids = [p["id"] for p in people]
+            individuals = [
+                r.body.model_dump()
+                for r in client.hris.individuals.retrieve_many(
+                    requests=[{"individual_id": i} for i in ids]
+                )
+            ]  # type: ignore[union-attr]
+            return (
+                created.company_id,
+                client.hris.company.retrieve().model_dump(),
+                people,
+                individuals,
+            )
+
+    one = first_company("42", "a")
+    again = first_company("42", "b")
+    other = first_company("43", "c")
+    assert one == again
+    assert one[0] != other[0]
+    assert one[2] != other[2]
+
+
+def test_in_memory_database(tmp_path: Path) -> None:
+    with serve({**CREDS}, tmp_path, "--database-url", "sqlite://") as base:
+        created = sdk(base).sandbox.connections.create(provider_id="gusto", employee_size=3)
+        assert sdk(base, created.access_token).hris.directory.list().paging.count == 3
+    assert not list(tmp_path.glob("**/*.db"))
+
+
+def test_connections_create_prints_a_token_the_server_accepts(tmp_path: Path) -> None:
+    env = {**CREDS, "FINCH_SANDBOX_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [*CLI, "connections", "create", "--provider", "gusto", "--employees", "12"],
+        env=cli_env(env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    token = result.stdout.strip()
+    assert len(token) == 36, result.stdout
+    assert "connection" in result.stderr
+    with serve(env, tmp_path) as base:
+        assert sdk(base, token).hris.directory.list().paging.count == 12
+
+
+def test_serve_prints_base_url_and_credentials(tmp_path: Path) -> None:
+    from tests.acceptance.processes import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--database-url", "sqlite://"],
+        env=cli_env(CREDS),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        wait_until_up(proc, f"http://127.0.0.1:{port}")
+        assert f"http://127.0.0.1:{port}" in text
+        assert "acc-id" in text and "acc-secret" in text
+    finally:
+        import signal
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        proc.stdout.close()
