@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +24,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
 app.add_typer(db_app, name="db")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 DatabaseUrl = Annotated[
     str | None,
@@ -30,6 +33,26 @@ DatabaseUrl = Annotated[
     ),
 ]
 DataDir = Annotated[Path | None, typer.Option(help="Where the default SQLite file lives.")]
+
+
+def _quiet_server_class() -> type:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which cancels the app's
+        lifespan mid-teardown and prints a traceback; here a signal only asks for the shutdown."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            handled = (signal.SIGINT, signal.SIGTERM)
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return QuietServer
 
 
 def _settings(**overrides: object) -> Settings:
@@ -51,12 +74,15 @@ def serve(
 
     from finch_sandbox.app import create_app
 
+    _QuietServer = _quiet_server_class()
     settings = _settings(
         host=host, port=port, database_url=database_url, data_dir=data_dir, seed=seed
     )
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every check at INFO; a migration that runs is worth a line, not that.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     application = create_app(settings)
     base_url = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold]finch-sandbox {__version__}[/bold] listening on [cyan]{base_url}[/cyan]")
@@ -67,7 +93,10 @@ def serve(
         f'  use it with    Finch(base_url="{base_url}", client_id=..., client_secret=...)'
     )
     console.print("  press Ctrl-C to stop")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    server = _QuietServer(
+        uvicorn.Config(application, host=settings.host, port=settings.port, log_level="warning")
+    )
+    server.run()
     console.print("stopped")
 
 
