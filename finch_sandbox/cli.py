@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from finch_sandbox import __version__
-from finch_sandbox.settings import Settings, load_settings
+from finch_sandbox.settings import Settings, load_settings, settings_env
 
 app = typer.Typer(
     help="finch-sandbox: an offline, stateful emulator of the Finch API.", no_args_is_help=True
@@ -70,11 +70,6 @@ def serve(
     seed: Annotated[int | None, typer.Option(help="Seed for generated company data.")] = None,
 ) -> None:
     """Start the emulator (migrating the database first)."""
-    import uvicorn
-
-    from finch_sandbox.app import create_app
-
-    _QuietServer = _quiet_server_class()
     settings = _settings(
         host=host, port=port, database_url=database_url, data_dir=data_dir, seed=seed
     )
@@ -83,7 +78,6 @@ def serve(
     )
     # Alembic narrates every check at INFO; a migration that runs is worth a line, not that.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    application = create_app(settings)
     base_url = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold]finch-sandbox {__version__}[/bold] listening on [cyan]{base_url}[/cyan]")
     console.print(f"  database       {settings.resolved_database_url}")
@@ -93,11 +87,44 @@ def serve(
         f'  use it with    Finch(base_url="{base_url}", client_id=..., client_secret=...)'
     )
     console.print("  press Ctrl-C to stop")
-    server = _QuietServer(
-        uvicorn.Config(application, host=settings.host, port=settings.port, log_level="warning")
-    )
-    server.run()
+    if settings.server == "granian":
+        _serve_granian(settings)
+    else:
+        _serve_uvicorn(settings)
     console.print("stopped")
+
+
+def _serve_granian(settings: Settings) -> None:
+    import os
+
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    # Granian's workers build the app themselves, from the environment.
+    os.environ.update(settings_env(settings))
+    Granian(
+        "finch_sandbox.app:app_from_env",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=settings.host,
+        port=settings.port,
+        workers=settings.processes,
+        websockets=False,
+        log_level=LogLevels.warning,
+    ).serve()
+
+
+def _serve_uvicorn(settings: Settings) -> None:
+    import uvicorn
+
+    from finch_sandbox.app import create_app
+
+    server_class = _quiet_server_class()
+    application = create_app(settings)
+    server_class(
+        uvicorn.Config(application, host=settings.host, port=settings.port, log_level="warning")
+    ).run()
 
 
 @connections_app.command("create")

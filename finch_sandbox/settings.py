@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=5.0, gt=0)
     # Run the job worker inside the API process.
     worker: bool = True
+    # API processes `serve` starts (more than one needs PostgreSQL).
+    processes: int = Field(default=1, ge=1)
+    # The HTTP server: granian (fast, the default) or uvicorn.
+    server: Literal["granian", "uvicorn"] = "granian"
 
     @field_validator("database_url")
     @classmethod
@@ -51,6 +56,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'finch_sandbox.db').as_posix()}"
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as FINCH_SANDBOX_* variables, for server processes that build their own."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        out[f"FINCH_SANDBOX_{name.upper()}"] = text
+    return out
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -3,6 +3,7 @@ Finch-API-Version header and the request-body size limit. Pure ASGI keeps the ho
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from typing import Any
@@ -23,6 +24,12 @@ class FinchHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Unique, not secret: a random per-process prefix and a counter, cheaper than uuid4.
+        self._id_prefix = uuid.uuid4().hex[:16]
+        self._ids = itertools.count()
+
+    def _next_request_id(self) -> bytes:
+        return f"{self._id_prefix}{next(self._ids):016x}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,8 +42,7 @@ class FinchHeadersMiddleware:
                 version = value.strip()
             elif name == b"content-length":
                 length = int(value) if value.isdigit() else None
-        request_id = uuid.uuid4().hex.encode()
-        extra = [(b"finch-request-id", request_id), (b"finch-api-version", version)]
+        extra = [(b"finch-request-id", self._next_request_id()), (b"finch-api-version", version)]
 
         if not _VERSION_RE.match(version):
             extra[1] = (b"finch-api-version", API_VERSION)
@@ -62,12 +68,23 @@ class FinchHeadersMiddleware:
                     raise _too_large(limit)
             return message
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+            nonlocal started
+            if not started and message["type"] == "http.response.start":
+                started = True
+                message["headers"] = message.get("headers", []) + extra
             await send(message)
 
-        await self.app(scope, limited_receive, send_with_headers)
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except FinchError as error:
+            # Raised outside FastAPI's handlers (the body limit, met while the fast path
+            # reads a body): still answered in Finch's format.
+            if started:
+                raise
+            await _send_error(send, error, extra)
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

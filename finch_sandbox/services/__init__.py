@@ -9,6 +9,7 @@ from finch_sandbox.clock import Clock
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.employer_data import EmployerDataService
+from finch_sandbox.services.freshness import Caches
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.sync import SyncService
@@ -30,6 +31,7 @@ class Services:
     data_edits: DataEditService
     sync: SyncService
     sync_jobs: SyncJobService
+    caches: Caches
     # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
     wake_worker: threading.Event = field(default_factory=threading.Event)
 
@@ -37,17 +39,23 @@ class Services:
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         catalog = ProviderCatalog.load()
         wake = threading.Event()
+        caches = Caches()
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             catalog=catalog,
-            connections=ConnectionService(db, clock, settings, catalog),
+            connections=ConnectionService(db, clock, settings, catalog, caches),
             employer_data=EmployerDataService(db),
             data_edits=DataEditService(db, clock),
-            sync=SyncService(db, clock),
+            sync=SyncService(db, clock, caches.tracker),
             sync_jobs=SyncJobService(
-                db, clock, quota=QuotaPolicy(settings.refreshes_per_hour), wake_worker=wake
+                db,
+                clock,
+                quota=QuotaPolicy(settings.refreshes_per_hour),
+                wake_worker=wake,
+                caches=caches,
             ),
+            caches=caches,
             wake_worker=wake,
         )

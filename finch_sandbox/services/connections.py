@@ -12,6 +12,7 @@ from typing import Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
+from finch_sandbox.services.freshness import Caches
 from finch_sandbox.services.generation import GeneratedCompany, generate_company
 from finch_sandbox.services.generation import new_uuid as seeded_uuid
 from finch_sandbox.services.principal import Principal
@@ -49,12 +50,18 @@ class IssuedToken:
 
 class ConnectionService:
     def __init__(
-        self, db: Database, clock: Clock, settings: Settings, catalog: ProviderCatalog
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        catalog: ProviderCatalog,
+        caches: Caches,
     ) -> None:
         self._db = db
         self._clock = clock
         self._settings = settings
         self._catalog = catalog
+        self._caches = caches
 
     # --- client credentials -----------------------------------------------------------------
 
@@ -197,6 +204,11 @@ class ConnectionService:
 
     def authenticate(self, token: str) -> Principal:
         """Resolve a bearer token; unknown and disconnected tokens are both invalid."""
+        cached = self._caches.principals.get(token)
+        if cached is not None:
+            return cached
+        tracker = self._caches.tracker
+        version = tracker.version
         with UnitOfWork(self._db) as uow:
             found = uow.connections.account_by_token_hash(hash_token(token))
             if found is None:
@@ -204,13 +216,20 @@ class ConnectionService:
             account, connection = found
             if account.disconnected_at is not None or connection.disconnected_at is not None:
                 raise InvalidToken("Unauthorized request: the access token has been disconnected")
-            return _principal(account, connection)
+            principal = _principal(account, connection)
+        if tracker.version == version:
+            # Nothing changed anywhere while we read, so the principal is current as of now.
+            self._caches.principals.put(
+                token, principal.connection_id, tracker.stamp(principal.connection_id), principal
+            )
+        return principal
 
     def set_status(self, principal: Principal, status: str) -> Principal:
         """PUT /sandbox/connections/accounts: move the connection to another status."""
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.set_status(principal.connection_id, status)
             uow.commit()
+        self._caches.tracker.touch(principal.connection_id)
         return replace(principal, status=status)
 
     def disconnect(self, principal: Principal) -> None:
@@ -218,6 +237,7 @@ class ConnectionService:
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.disconnect(principal.connection_id, self._clock.now())
             uow.commit()
+        self._caches.tracker.touch(principal.connection_id)
 
     def introspect(self, principal: Principal) -> dict[str, Any]:
         """GET /introspect, in the `Introspection` wire shape."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from finch_sandbox.clock import Clock
+from finch_sandbox.services.freshness import ChangeTracker
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
 
@@ -22,12 +23,14 @@ def publish(uow: UnitOfWork, connection_id: str, now: datetime) -> int:
 class SyncService:
     """A sync outside the job machinery, for the control plane and storage-level tests."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, tracker: ChangeTracker) -> None:
         self._db = db
         self._clock = clock
+        self._tracker = tracker
 
     def publish(self, connection_id: str) -> int:
         with UnitOfWork(self._db, write=True) as uow:
             version = publish(uow, connection_id, self._clock.now())
             uow.commit()
+        self._tracker.touch(connection_id)
         return version

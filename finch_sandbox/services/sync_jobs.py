@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound, RateLimited
 from finch_sandbox.ids import new_uuid
+from finch_sandbox.services.freshness import Caches
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.sync import publish
@@ -54,11 +55,14 @@ class SyncJobService:
         *,
         quota: QuotaPolicy,
         wake_worker: threading.Event,
+        caches: Caches,
     ) -> None:
         self._db = db
         self._clock = clock
         self._quota = quota
         self._wake = wake_worker
+        self._caches = caches
+        self._tracker = caches.tracker
 
     # --- enqueue ----------------------------------------------------------------------------
 
@@ -76,11 +80,13 @@ class SyncJobService:
                 # (PostgreSQL, READ COMMITTED): the unique index kept it single; read it again.
                 continue
             if result.created:
+                self._tracker.touch(principal.connection_id)
                 self._wake.set()
             return result
         raise RuntimeError("could not enqueue after repeated conflicts")
 
     def _enqueue_once(self, connection_id: str) -> EnqueueResult:
+        stamp = self._tracker.stamp(connection_id)
         now = self._clock.now()
         window = self._quota.window_start(now)
         with UnitOfWork(self._db, write=True) as uow:
@@ -89,9 +95,14 @@ class SyncJobService:
             used = jobs.refreshes_used(connection_id, window)
             active = jobs.active_sync(connection_id)
             if active is not None:
-                return EnqueueResult(
+                result = EnqueueResult(
                     active.id, False, self._quota.allowed, self._quota.remaining(used)
                 )
+                # Until this connection changes, asking again gets the same answer.
+                self._caches.responses.put(
+                    ("active", connection_id, window), connection_id, stamp, result
+                )
+                return result
             if used >= self._quota.allowed:
                 raise RateLimited(
                     "The hourly quota of data_sync_all refreshes for this connection is used up",
@@ -113,6 +124,7 @@ class SyncJobService:
             publish(uow, principal.connection_id, now)
             used = uow.jobs.refreshes_used(principal.connection_id, self._quota.window_start(now))
             uow.commit()
+        self._tracker.touch(principal.connection_id)
         return EnqueueResult(None, False, self._quota.allowed, self._quota.remaining(used))
 
     # --- reads ------------------------------------------------------------------------------
@@ -181,7 +193,21 @@ class SyncJobService:
             elif outcome == "reauth_error":
                 uow.connections.set_status(job.connection_id, "reauth")
             uow.commit()
+        self._tracker.touch(job.connection_id)
         return True
+
+    def claimed(self, connection_ids: set[str]) -> None:
+        """The worker moved these connections' jobs to in_progress."""
+        for connection_id in connection_ids:
+            self._tracker.touch(connection_id)
+
+    def cached_enqueue(self, principal: Principal) -> EnqueueResult | None:
+        """The answer to an enqueue while a known job is still active, without the database."""
+        if principal.is_assisted:
+            return None
+        window = self._quota.window_start(self._clock.now())
+        hit = self._caches.responses.get(("active", principal.connection_id, window))
+        return hit if isinstance(hit, EnqueueResult) else None
 
 
 def new_sync_job(

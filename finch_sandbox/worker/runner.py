@@ -88,17 +88,18 @@ class Worker:
         """Claim what is claimable, finish what is due, renew leases. True if anything moved."""
         now = self._clock.now()
         lease_until = now + timedelta(seconds=self._options.lease_seconds)
-        claimed = 0
+        claimed: set[str] = set()
         with UnitOfWork(self._db) as uow:
             idle = (
-                not uow.jobs.claimable_ids(now, 1) and uow.jobs.next_due_at(self.worker_id) is None
+                not uow.jobs.claimable(now, 1, lock=False)
+                and uow.jobs.next_due_at(self.worker_id) is None
             )
         if idle:
             # Nothing to claim and nothing held: skip the write transaction (and its lock).
             return False
         with UnitOfWork(self._db, write=True) as uow:
             uow.jobs.renew_leases(self.worker_id, lease_until)
-            for job_id in uow.jobs.claimable_ids(now, CLAIM_BATCH):
+            for job_id, connection_id in uow.jobs.claimable(now, CLAIM_BATCH):
                 if uow.jobs.claim(
                     job_id,
                     worker_id=self.worker_id,
@@ -106,8 +107,9 @@ class Worker:
                     due_at=due_time(now, self._options.job_duration),
                     lease_until=lease_until,
                 ):
-                    claimed += 1
+                    claimed.add(connection_id)
             uow.commit()
+        self._jobs.claimed(claimed)
         with UnitOfWork(self._db) as uow:
             due = list(uow.jobs.due_jobs(self.worker_id, self._clock.now()))
         finished = 0

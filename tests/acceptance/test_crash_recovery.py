@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -23,6 +24,8 @@ def start(env: dict[str, str], cwd: Path, port: int) -> subprocess.Popen[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
+        # Its own process group, so a crash can take the server and its workers down at once.
+        start_new_session=True,
     )
     wait_until_up(proc, f"http://127.0.0.1:{port}")
     return proc
@@ -50,7 +53,7 @@ def test_sigkill_mid_job_then_restart_completes_it_once(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.02)
     finally:
-        proc.send_signal(signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
     proc = start(env, tmp_path, port)

@@ -36,7 +36,9 @@ def create_sandbox_job(
     if principal.is_assisted:
         result = services.sync_jobs.sync_assisted(principal)
     else:
-        result = services.sync_jobs.enqueue_data_sync(principal)
+        result = services.sync_jobs.cached_enqueue(
+            principal
+        ) or services.sync_jobs.enqueue_data_sync(principal)
     return json_response(enqueue_body(result, base_url(request, services)))
 
 

@@ -91,10 +91,13 @@ class JobRepository:
 
     # --- worker side ------------------------------------------------------------------------
 
-    def claimable_ids(self, now: datetime, limit: int) -> Sequence[str]:
-        """Pending jobs, and in-progress ones whose worker stopped renewing its lease."""
-        return self._session.scalars(
-            select(Job.id)
+    def claimable(
+        self, now: datetime, limit: int, *, lock: bool = True
+    ) -> Sequence[tuple[str, str]]:
+        """(job id, connection id) of pending jobs, and of in-progress ones whose worker
+        stopped renewing its lease."""
+        stmt = (
+            select(Job.id, Job.connection_id)
             .where(
                 or_(
                     Job.status == "pending",
@@ -104,8 +107,11 @@ class JobRepository:
             )
             .order_by(Job.created_at, Job.seq)
             .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
+        )
+        if lock:
+            # PostgreSQL: claimers skip each other's rows instead of queueing on them.
+            stmt = stmt.with_for_update(skip_locked=True)
+        return [(row[0], row[1]) for row in self._session.execute(stmt).all()]
 
     def claim(
         self,

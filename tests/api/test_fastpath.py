@@ -1,0 +1,138 @@
+"""Prepared answers (api/fastpath.py) are replayed only while they are still true."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import finch
+import httpx
+import pytest
+from finch import Finch
+
+from finch_sandbox.services import Services
+from finch_sandbox.testing import ThreadedServer
+from tests.clients import make_client
+from tests.spec import SpecRecorder
+
+
+def headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def cached_answers(server: ThreadedServer) -> int:
+    services: Services = server.app.state.services
+    return len(services.caches.responses._entries)
+
+
+def test_repeated_reads_are_replayed_with_fresh_request_ids(
+    raw: httpx.Client, server: ThreadedServer, connection: Any
+) -> None:
+    # The first request authenticates (and caches the token); the second is captured.
+    first = raw.get("/employer/directory", headers=headers(connection.access_token))
+    second = raw.get("/employer/directory", headers=headers(connection.access_token))
+    before = cached_answers(server)
+    third = raw.get("/employer/directory", headers=headers(connection.access_token))
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert first.content == second.content == third.content
+    assert len({r.headers["finch-request-id"] for r in (first, second, third)}) == 3
+    assert third.headers["content-type"] == "application/json"
+    assert cached_answers(server) == before >= 1, "the third answer came from the cache"
+
+
+def test_a_publish_ends_every_prepared_answer(
+    client: Finch, server: ThreadedServer, connection: Any
+) -> None:
+    person = client.hris.directory.list().individuals[0]
+    body = [{"individual_id": person.id}]
+    assert (
+        client.hris.individuals.retrieve_many(requests=body).responses[0].body.first_name
+        == person.first_name
+    )  # type: ignore[union-attr]
+    assert client.account.introspect().connection_status.status == "connected"
+    client.sandbox.individual.update(person.id, first_name="Fresh")
+    # Edits alone change nothing visible, cached or not.
+    assert client.hris.directory.list().individuals[0].first_name == person.first_name
+    services: Services = server.app.state.services
+    services.sync.publish(connection.connection_id)
+    assert client.hris.directory.list().individuals[0].first_name == "Fresh"
+    assert (
+        client.hris.individuals.retrieve_many(requests=body).responses[0].body.first_name == "Fresh"
+    )  # type: ignore[union-attr]
+
+
+def test_disconnect_and_status_changes_end_cached_tokens(
+    app_client: Finch, server: ThreadedServer, raw: httpx.Client
+) -> None:
+    created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=3)
+    token = created.access_token
+    for _ in range(2):
+        assert raw.get("/employer/directory", headers=headers(token)).status_code == 200
+        assert raw.get("/introspect", headers=headers(token)).status_code == 200
+    client = make_client(server.base_url, SpecRecorder(), token)
+    client.sandbox.connections.accounts.update(connection_status="reauth")
+    response = raw.get("/employer/directory", headers=headers(token))
+    assert response.status_code == 401 and response.json()["finch_code"] == "reauthenticate_user"
+    assert (
+        raw.get("/introspect", headers=headers(token)).json()["connection_status"]["status"]
+        == "reauth"
+    )
+    client.sandbox.connections.accounts.update(connection_status="connected")
+    assert raw.get("/employer/directory", headers=headers(token)).status_code == 200
+    client.account.disconnect()
+    for path in ("/employer/directory", "/introspect", "/employer/company"):
+        assert raw.get(path, headers=headers(token)).status_code == 401
+
+
+def test_another_token_of_the_connection_is_judged_on_its_own_products(
+    app_client: Finch, raw: httpx.Client
+) -> None:
+    created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=3)
+    narrow = app_client.sandbox.connections.accounts.create(
+        company_id=created.company_id, provider_id="gusto", products=["company"]
+    )
+    for _ in range(2):
+        assert (
+            raw.get("/employer/directory", headers=headers(created.access_token)).status_code == 200
+        )
+    response = raw.get("/employer/directory", headers=headers(narrow.access_token))
+    assert response.status_code == 403
+    assert response.json()["name"] == "insufficient_scope_error"
+
+
+def test_batch_answers_depend_on_the_exact_request(client: Finch) -> None:
+    ids = [p.id for p in client.hris.directory.list().individuals]
+    one = client.hris.employments.retrieve_many(requests=[{"individual_id": ids[0]}])
+    two = client.hris.employments.retrieve_many(requests=[{"individual_id": ids[1]}])
+    again = client.hris.employments.retrieve_many(requests=[{"individual_id": ids[0]}])
+    assert one.responses[0].individual_id == again.responses[0].individual_id == ids[0]
+    assert two.responses[0].individual_id == ids[1]
+
+
+def test_oversized_body_on_a_cached_route_is_a_finch_413(
+    raw: httpx.Client, connection: Any
+) -> None:
+    for _ in range(2):
+        raw.post(
+            "/employer/individual", json={"requests": []}, headers=headers(connection.access_token)
+        )
+    huge = b'{"requests": [' + b'{"individual_id": "x"},' * 2_000_000 + b"{}]}"
+    response = raw.post(
+        "/employer/individual",
+        content=huge,
+        headers={**headers(connection.access_token), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["name"] == "payload_too_large_error"
+
+
+def test_cached_errors_are_never_replayed(
+    client: Finch, raw: httpx.Client, connection: Any
+) -> None:
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for _ in range(2):
+        response = raw.get(f"/jobs/automated/{unknown}", headers=headers(connection.access_token))
+        assert response.status_code == 404
+    job = client.sandbox.jobs.create(type="data_sync_all")
+    with pytest.raises(finch.NotFoundError):
+        client.jobs.automated.retrieve(unknown)
+    assert client.jobs.automated.retrieve(job.job_id).job_id == job.job_id
