@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from finch_sandbox import __version__
 from finch_sandbox.settings import Settings, load_settings, settings_env
@@ -97,11 +96,15 @@ def serve(
 def _serve_granian(settings: Settings) -> None:
     import os
 
-    from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    # Granian's workers build the app themselves, from the environment.
+    if settings.processes == 1:
+        _serve_granian_embedded(settings)
+        return
+    from granian import Granian
+
+    # Granian's worker processes build the app themselves, from the environment.
     os.environ.update(settings_env(settings))
     Granian(
         "finch_sandbox.app:app_from_env",
@@ -113,6 +116,37 @@ def _serve_granian(settings: Settings) -> None:
         websockets=False,
         log_level=LogLevels.warning,
     ).serve()
+
+
+def _serve_granian_embedded(settings: Settings) -> None:
+    """One process: granian's server runs on this process's event loop, with the app object
+    built here — no worker process, so start-up imports everything once and memory is one
+    interpreter's."""
+    import asyncio
+
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server.embed import Server
+
+    from finch_sandbox.app import create_app
+
+    application = create_app(settings)
+    server = Server(
+        application,
+        interface=Interfaces.ASGI,
+        address=settings.host,
+        port=settings.port,
+        websockets=False,
+        log_level=LogLevels.error,
+    )
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, server.stop)
+        await server.serve()
+
+    asyncio.run(run())
 
 
 def _serve_uvicorn(settings: Settings) -> None:
@@ -145,6 +179,14 @@ def create_connection(
     seed: Annotated[int | None, typer.Option(help="Seed for generated company data.")] = None,
 ) -> None:
     """Create a sandbox connection and print its access token (only the token goes to stdout)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from finch_sandbox.clock import SystemClock
     from finch_sandbox.errors import FinchError
     from finch_sandbox.services import Services

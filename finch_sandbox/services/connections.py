@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
 from finch_sandbox.services.freshness import Caches
-from finch_sandbox.services.generation import GeneratedCompany, generate_company
-from finch_sandbox.services.generation import new_uuid as seeded_uuid
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.products import (
     DEFAULT_ACCOUNT_PRODUCTS,
@@ -28,6 +26,9 @@ from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.models import Account, Connection
 from finch_sandbox.storage.repositories.records import NewRecord
 from finch_sandbox.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from finch_sandbox.services.generation import GeneratedCompany
 
 MAX_EMPLOYEE_SIZE = 100_000
 MAX_ACCOUNTS_PER_CONNECTION = 3  # behavior.md §1.2
@@ -98,6 +99,11 @@ class ConnectionService:
 
         now = self._clock.now()
         seed = derive_seed(self._settings.seed, "connection", ordinal)
+        # Imported here: Faker is heavy, and a server that never creates a company (or not
+        # yet) should not pay for it at start-up.
+        from finch_sandbox.services.generation import generate_company
+        from finch_sandbox.services.generation import new_uuid as seeded_uuid
+
         generated = generate_company(
             seed=seed,
             employee_size=size,

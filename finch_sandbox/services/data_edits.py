@@ -13,7 +13,6 @@ from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound
 from finch_sandbox.ids import seeded_rng
 from finch_sandbox.services.connections import employee_record, payment_records
-from finch_sandbox.services.generation import fill_employee, new_uuid, summarize_payment
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.repositories.records import RecordRepository
@@ -91,6 +90,8 @@ class DataEditService:
         self, principal: Principal, items: Sequence[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """POST /sandbox/directory: new individuals, every omitted field filled with mock data."""
+        from finch_sandbox.services.generation import fill_employee  # Faker: loaded when used
+
         today = self._clock.now().date()
         with UnitOfWork(self._db, write=True) as uow:
             records = uow.records(principal.connection_id)
@@ -134,6 +135,8 @@ class DataEditService:
         pay_statements: Sequence[dict[str, Any]],
     ) -> dict[str, Any]:
         """POST /sandbox/payment with Finch's documented date defaults (behavior.md §1.7)."""
+        from finch_sandbox.services.generation import new_uuid, summarize_payment
+
         with UnitOfWork(self._db, write=True) as uow:
             records = uow.records(principal.connection_id)
             for index, statement in enumerate(pay_statements):

@@ -1,6 +1,12 @@
-"""Engine and session factories. SQLite gets WAL, foreign keys, a busy timeout and explicit
-BEGIN handling; write transactions start with BEGIN IMMEDIATE so two writers queue on the
-lock instead of failing with SQLITE_BUSY halfway through a read-then-write transaction."""
+"""Engine and session factories for the two supported databases; no queries live here.
+
+SQLite gets WAL, foreign keys, a busy timeout and explicit BEGIN handling; write transactions
+start with BEGIN IMMEDIATE so two writers queue on the lock instead of failing with SQLITE_BUSY
+halfway through a read-then-write transaction. PostgreSQL (psycopg 3) gets a pool sized for a
+threaded server, READ COMMITTED writers (which lock what they change, see uow.py) and
+REPEATABLE READ, READ ONLY readers, so a read unit sees one snapshot however many statements it
+runs, as a SQLite read transaction does.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Per process. Requests run in a thread pool (40 threads) beside one worker thread, but a unit
+# of work holds its connection only for its own statements, so 10 kept open plus 10 on demand
+# serve that without queueing in practice, and several server processes still fit in
+# PostgreSQL's default max_connections (100). Past 20, callers wait up to POSTGRES_POOL_TIMEOUT.
+POSTGRES_POOL_SIZE = 10
+POSTGRES_MAX_OVERFLOW = 10
+POSTGRES_POOL_TIMEOUT = 30
+APPLICATION_NAME = "finch-sandbox"
 
 
 def _json_dumps(value: Any) -> str:
@@ -36,6 +51,10 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -46,14 +65,46 @@ def is_memory_sqlite(url: str) -> bool:
 
 
 def make_database(url: str) -> Database:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(
-            url, json_serializer=_json_dumps, json_deserializer=orjson.loads, pool_pre_ping=True
-        )
-        factory = sessionmaker(engine, expire_on_commit=False)
-        return Database(engine, factory, factory, None)
+    """Engine and session factories for a `sqlite://` or `postgresql+psycopg://` URL."""
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        return _postgresql_database(url)
+    if backend == "sqlite":
+        return _sqlite_database(url)
+    # Other databases would silently lack the isolation the units of work rely on.
+    raise ValueError(f"unsupported database {backend!r}: use a sqlite:// or postgresql:// URL")
 
+
+def _postgresql_database(url: str) -> Database:
+    engine = create_engine(
+        url,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        pool_timeout=POSTGRES_POOL_TIMEOUT,
+        # A server restart (or an idle connection dropped by a proxy) costs one reconnect,
+        # not one failed request per pooled connection.
+        pool_pre_ping=True,
+        # psycopg does the JSON (de)serialising itself with these; it accepts bytes as is.
+        json_serializer=orjson.dumps,
+        json_deserializer=orjson.loads,
+        # Names our sessions in pg_stat_activity.
+        connect_args={"application_name": APPLICATION_NAME},
+    )
+    # psycopg puts both into the BEGIN it sends, so the snapshot costs no extra round trip;
+    # the pool resets them when the connection is returned.
+    reader_engine = engine.execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
+    return Database(
+        engine,
+        sessionmaker(reader_engine, expire_on_commit=False),
+        sessionmaker(engine, expire_on_commit=False),
+        None,
+    )
+
+
+def _sqlite_database(url: str) -> Database:
+    parsed = make_url(url)
     memory = is_memory_sqlite(url)
     if memory:
         engine = create_engine(

@@ -16,13 +16,19 @@ class UnitOfWork:
     """`with UnitOfWork(db, write=True) as uow: ...; uow.commit()`.
 
     Read units see one consistent snapshot (one transaction), so a reader never sees half a
-    sync. Write units take SQLite's write lock up front.
+    sync. Write units are serialized, so a read-then-write (merge an edit, take the next
+    position, check a limit) cannot interleave with another writer: SQLite's write lock is
+    taken up front for the whole database; on PostgreSQL a write unit locks the connection
+    (tenant) row before it first touches that tenant's records, so writers of one tenant queue
+    and writers of different tenants run side by side.
     """
 
     def __init__(self, db: Database, *, write: bool = False) -> None:
         self._db = db
         self._write = write
         self._session: Session | None = None
+        # Tenants this unit holds the write lock of (PostgreSQL only).
+        self._locked: set[str] = set()
 
     def __enter__(self) -> UnitOfWork:
         if self._db.serial_lock is not None:
@@ -48,6 +54,7 @@ class UnitOfWork:
             self._session.close()
         finally:
             self._session = None
+            self._locked.clear()
             if self._db.serial_lock is not None:
                 self._db.serial_lock.release()
 
@@ -70,4 +77,8 @@ class UnitOfWork:
 
     def records(self, connection_id: str) -> RecordRepository:
         """Repository scoped to one connection: it cannot read another tenant's rows."""
+        if self._write and self._db.is_postgresql and connection_id not in self._locked:
+            # Before the first read, so what this unit reads is what it writes over.
+            self.connections.lock(connection_id)
+            self._locked.add(connection_id)
         return RecordRepository(self.session, connection_id)

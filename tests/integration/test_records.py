@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 from finch_sandbox.clock import FrozenClock
 from finch_sandbox.services import Services
@@ -15,15 +14,15 @@ from finch_sandbox.storage.migrate import upgrade_to_head
 from finch_sandbox.storage.uow import UnitOfWork
 
 
-def build(tmp_path: Path) -> Services:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", seed=7)
+def build(database_url: str) -> Services:
+    settings = Settings(database_url=database_url, seed=7)
     db = make_database(settings.resolved_database_url)
     upgrade_to_head(db.engine)
     return Services.build(settings, db, FrozenClock(datetime(2026, 6, 1, tzinfo=UTC)))
 
 
-def test_publish_copies_only_what_changed(tmp_path: Path) -> None:
-    services = build(tmp_path)
+def test_publish_copies_only_what_changed(database_url: str) -> None:
+    services = build(database_url)
     issued = services.connections.create_connection(
         provider_id="gusto", authentication_type=None, products=None, employee_size=50
     )
@@ -43,8 +42,8 @@ def test_publish_copies_only_what_changed(tmp_path: Path) -> None:
     services.db.dispose()
 
 
-def test_a_reader_sees_all_of_a_sync_or_none_of_it(tmp_path: Path) -> None:
-    services = build(tmp_path)
+def test_a_reader_sees_all_of_a_sync_or_none_of_it(database_url: str) -> None:
+    services = build(database_url)
     principal = services.connections.create_connection(
         provider_id="gusto", authentication_type=None, products=None, employee_size=30
     ).principal

@@ -32,6 +32,17 @@ class ConnectionRepository:
             select(Connection).where(Connection.id == connection_id).with_for_update()
         )
 
+    def lock(self, connection_id: str) -> None:
+        """Hold the connection's row until the transaction ends: the per-tenant write lock on
+        PostgreSQL (see uow.py). NO KEY UPDATE, so rows that merely reference the connection
+        (records, jobs, accounts) can still be inserted by others. Not needed on SQLite
+        (where FOR UPDATE does not exist): its write transactions hold the database lock."""
+        self._session.execute(
+            select(Connection.id)
+            .where(Connection.id == connection_id)
+            .with_for_update(key_share=True)
+        )
+
     def find_by_company(self, company_id: str, provider_id: str) -> Connection | None:
         return self._session.scalar(
             select(Connection).where(
@@ -85,27 +96,33 @@ class ConnectionRepository:
 
     def mark_synced(self, connection_id: str, when: datetime) -> int:
         """Bump the sync version; returns the new version."""
-        self._session.execute(
+        version = self._session.execute(
             update(Connection)
             .where(Connection.id == connection_id)
             .values(sync_version=Connection.sync_version + 1, last_synced_at=when)
-        )
-        version = self._session.scalar(
-            select(Connection.sync_version).where(Connection.id == connection_id)
-        )
-        assert version is not None
-        return version
+            .returning(Connection.sync_version)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        return int(version)
 
     def next_in_sequence(self, name: str) -> int:
-        """Atomically take the next value (0, 1, 2, ...) of a named counter."""
-        current = self._session.scalar(
-            select(Counter.value).where(Counter.name == name).with_for_update()
-        )
-        if current is None:
-            self._session.add(Counter(name=name, value=1))
-            self._session.flush()
-            return 0
-        self._session.execute(
-            update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
-        )
-        return current
+        """Atomically take the next value (0, 1, 2, ...) of a named counter.
+
+        One UPDATE ... RETURNING: on PostgreSQL under READ COMMITTED a concurrent taker waits
+        on the row lock and then increments the committed value, so no value is handed out
+        twice (a read followed by a write could hand one out twice).
+        """
+        taken = self._session.execute(
+            update(Counter)
+            .where(Counter.name == name)
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if taken is not None:
+            return int(taken) - 1
+        # Counters the migrations do not seed start on first use (a race here fails loudly,
+        # on the primary key, rather than handing out a value twice).
+        self._session.add(Counter(name=name, value=1))
+        self._session.flush()
+        return 0

@@ -22,10 +22,14 @@ class JobRepository:
     # --- per connection (tenant-scoped reads) -----------------------------------------------
 
     def lock_connection(self, connection_id: str) -> None:
-        """Serialize enqueues of one connection (FOR UPDATE on PostgreSQL; SQLite's write
-        transaction already holds the database lock)."""
+        """Serialize enqueues of one connection: the per-tenant write lock on PostgreSQL (the
+        same row lock a write unit takes before touching the tenant's records, see uow.py);
+        SQLite's write transaction already holds the database lock. Under READ COMMITTED the
+        statements after it see every job committed before it was granted."""
         self._session.execute(
-            select(Connection.id).where(Connection.id == connection_id).with_for_update()
+            select(Connection.id)
+            .where(Connection.id == connection_id)
+            .with_for_update(key_share=True)
         )
 
     def active_sync(self, connection_id: str) -> Job | None:
