@@ -477,12 +477,12 @@ class ServerKind:
     ready_path: str = "/providers"
 
 
-def finch_kind(data_dir_factory: Callable[[], Path]) -> ServerKind:
+def finch_kind(data_dir_factory: Callable[[], Path], job_duration: str = "1") -> ServerKind:
     def env() -> dict[str, str]:
         return {
             **os.environ,
             "FINCH_SANDBOX_DATA_DIR": str(data_dir_factory()),
-            "FINCH_SANDBOX_JOB_DURATION": "0",
+            "FINCH_SANDBOX_JOB_DURATION": job_duration,
             "FINCH_SANDBOX_REFRESHES_PER_HOUR": "100000000",
             "FINCH_SANDBOX_CLIENT_ID": CLIENT_ID,
             "FINCH_SANDBOX_CLIENT_SECRET": CLIENT_SECRET,
@@ -778,7 +778,7 @@ def run(args: argparse.Namespace, node: str | None) -> Results:
             path.mkdir()
             return path
 
-        kinds: dict[str, ServerKind] = {FINCH: finch_kind(fresh_data_dir)}
+        kinds: dict[str, ServerKind] = {FINCH: finch_kind(fresh_data_dir, f"{args.job_duration:g}")}
         body_file = work / "directory.json"
         kinds[BASELINE] = baseline_kind(body_file)
         if node is not None:
@@ -1019,6 +1019,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a ~1-minute smoke run")
     parser.add_argument("--skip-mocks", action="store_true", help="skip Prism and Steady")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure here")
+    parser.add_argument(
+        "--job-duration",
+        type=float,
+        default=1.0,
+        help=(
+            "FINCH_SANDBOX_JOB_DURATION for the load runs (default 1, the server's default: "
+            "repeated POST /sandbox/jobs meet the running job, as on Finch; 0 makes nearly "
+            "every call create and run a job, the worst case)"
+        ),
+    )
+    parser.add_argument(
+        "--skip-jobs", action="store_true", help="skip enqueue->complete and creation timings"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     if args.duration is None:
@@ -1030,6 +1043,34 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.duration < 1 or args.connections < 2 or args.launches < 1 or args.warmup < 0:
         parser.error("--duration, --launches >= 1, --connections >= 2, --warmup >= 0")
     return args
+
+
+def job_figures(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
+    """Enqueue->complete (job duration 0) and connection creation, per company size."""
+    from bench.job_latency import measure
+
+    sizes = [20, 1000] if args.quick else [20, 1000, 10000]
+    figures = measure(sizes, runs=3 if args.quick else 5)
+    lines = [
+        "",
+        "POST /sandbox/jobs -> job complete (FINCH_SANDBOX_JOB_DURATION=0), and connection creation",
+        f"{'employees':>10} {'create s':>9} {'enqueue->complete ms (median)':>30} {'min':>7} {'max':>7}",
+    ]
+    for fig in figures:
+        lines.append(
+            f"{fig.employees:>10} {fig.create_s:>9.2f} {fig.median_ms:>30.1f} "
+            f"{min(fig.complete_ms):>7.1f} {max(fig.complete_ms):>7.1f}"
+        )
+    for fig in figures:
+        lines.append(
+            f"SUMMARY job_complete_ms employees={fig.employees} median={fig.median_ms:.1f} "
+            f"create_s={fig.create_s:.2f}"
+        )
+    data = {
+        str(fig.employees): {"create_s": fig.create_s, "complete_ms": fig.complete_ms}
+        for fig in figures
+    }
+    return "\n".join(lines), data
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1054,6 +1095,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(sig, handler)
     text, data = report(results, args)
     print(text)
+    if not args.skip_jobs:
+        jobs_text, jobs_data = job_figures(args)
+        print(jobs_text)
+        data["jobs"] = jobs_data
     info = versions(node)
     print(
         "versions: "

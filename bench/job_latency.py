@@ -5,6 +5,7 @@ to create the connection, for companies of several sizes.
 
 Runs `finch-sandbox serve` as a subprocess on a fresh SQLite file and drives it with the official
 SDK over loopback. Each run edits one individual first, so every sync has something to publish.
+`bench.compare` calls `measure` too, so its report carries these figures.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -27,6 +29,17 @@ from finch_sandbox.testing import free_port
 CLIENT_ID, CLIENT_SECRET = "bench-id", "bench-secret"
 # How an integration polls a job; a tight loop would measure GIL contention, not the job.
 POLL_INTERVAL = 0.002
+
+
+@dataclass(frozen=True)
+class SizeFigures:
+    employees: int
+    create_s: float
+    complete_ms: list[float]
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.complete_ms)
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -43,8 +56,9 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             httpx.get(f"http://127.0.0.1:{port}/providers", timeout=1).raise_for_status()
@@ -64,43 +78,55 @@ def enqueue_to_complete(client: Finch, individual_id: str, run: int) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 1000, 10000])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-
+def measure(sizes: list[int], runs: int) -> list[SizeFigures]:
+    """One server, one connection per size: creation time and enqueue->complete times."""
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         proc = start_server(Path(tmp), port)
         base = f"http://127.0.0.1:{port}"
         try:
-            app = Finch(
+            with Finch(
                 base_url=base,
                 client_id=CLIENT_ID,
                 client_secret=CLIENT_SECRET,
                 max_retries=0,
                 timeout=600,
-            )
-            print(
-                f"{'employees':>10} {'create s':>10} {'enqueue->complete ms (median)':>30} {'min':>8} {'max':>8}"
-            )
-            for size in args.sizes:
-                t0 = time.perf_counter()
-                created = app.sandbox.connections.create(provider_id="gusto", employee_size=size)
-                create_s = time.perf_counter() - t0
-                client = Finch(base_url=base, access_token=created.access_token, max_retries=0)
-                person = client.hris.directory.list(limit=1).individuals[0]
-                times = [
-                    enqueue_to_complete(client, person.id, run) * 1000 for run in range(args.runs)
-                ]
-                print(
-                    f"{size:>10} {create_s:>10.2f} {statistics.median(times):>30.1f} "
-                    f"{min(times):>8.1f} {max(times):>8.1f}"
-                )
+            ) as app:
+                for size in sizes:
+                    t0 = time.perf_counter()
+                    created = app.sandbox.connections.create(
+                        provider_id="gusto", employee_size=size
+                    )
+                    create_s = time.perf_counter() - t0
+                    with Finch(
+                        base_url=base, access_token=created.access_token, max_retries=0
+                    ) as client:
+                        person = client.hris.directory.list(limit=1).individuals[0]
+                        times = [
+                            enqueue_to_complete(client, person.id, run) * 1000
+                            for run in range(runs)
+                        ]
+                    out.append(SizeFigures(size, create_s, times))
         finally:
-            proc.send_signal(signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGINT)
             proc.wait(timeout=30)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(
+        f"{'employees':>10} {'create s':>10} {'enqueue->complete ms (median)':>30} {'min':>8} {'max':>8}"
+    )
+    for fig in measure(args.sizes, args.runs):
+        print(
+            f"{fig.employees:>10} {fig.create_s:>10.2f} {fig.median_ms:>30.1f} "
+            f"{min(fig.complete_ms):>8.1f} {max(fig.complete_ms):>8.1f}"
+        )
 
 
 if __name__ == "__main__":
