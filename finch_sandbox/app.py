@@ -27,7 +27,7 @@ from finch_sandbox.services import Services
 from finch_sandbox.settings import Settings, load_settings
 from finch_sandbox.storage.db import make_database
 from finch_sandbox.storage.migrate import upgrade_to_head
-from finch_sandbox.worker.runner import Worker, WorkerOptions
+from finch_sandbox.worker import start_workers, stop_workers
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +58,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker = None
-        if settings.worker:
-            worker = Worker(
-                db,
-                services.clock,
-                services.sync_jobs,
-                wake=services.wake_worker,
-                options=WorkerOptions(
-                    job_duration=settings.job_duration, lease_seconds=settings.job_lease_seconds
-                ),
-            )
-            worker.start()
+        workers = start_workers(services) if settings.worker else []
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            stop_workers(workers)
             db.dispose()
 
     app = FinchApp(

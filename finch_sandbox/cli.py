@@ -67,10 +67,24 @@ def serve(
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     seed: Annotated[int | None, typer.Option(help="Seed for generated company data.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="API processes on the port (more than one needs PostgreSQL)."),
+    ] = None,
+    no_worker: Annotated[
+        bool,
+        typer.Option("--no-worker", help="Run no job worker here; run `finch-sandbox worker`."),
+    ] = False,
 ) -> None:
     """Start the emulator (migrating the database first)."""
     settings = _settings(
-        host=host, port=port, database_url=database_url, data_dir=data_dir, seed=seed
+        host=host,
+        port=port,
+        database_url=database_url,
+        data_dir=data_dir,
+        seed=seed,
+        processes=workers,
+        worker=False if no_worker else None,
     )
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
@@ -104,6 +118,13 @@ def _serve_granian(settings: Settings) -> None:
         return
     from granian import Granian
 
+    from finch_sandbox.storage.db import make_database
+    from finch_sandbox.storage.migrate import upgrade_to_head
+
+    # Migrate once here, not in each API process at the same moment.
+    db = make_database(settings.resolved_database_url)
+    upgrade_to_head(db.engine)
+    db.dispose()
     # Granian's worker processes build the app themselves, from the environment.
     os.environ.update(settings_env(settings))
     Granian(
@@ -221,6 +242,48 @@ def create_connection(
         f"{employees} employees, products: {', '.join(p.products)})"
     )
     typer.echo(issued.access_token)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Job loops in this process.")] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Run job workers only (no HTTP), e.g. beside `serve --no-worker` on PostgreSQL."""
+    import threading
+
+    from finch_sandbox.clock import SystemClock
+    from finch_sandbox.services import Services
+    from finch_sandbox.storage.db import make_database
+    from finch_sandbox.storage.migrate import HEAD_REVISION, current_revision
+    from finch_sandbox.worker import start_workers, stop_workers
+
+    settings = _settings(
+        database_url=database_url, data_dir=data_dir, worker_concurrency=concurrency
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    db = make_database(settings.resolved_database_url)
+    if current_revision(db.engine) != HEAD_REVISION:
+        console.print(
+            "[red]error:[/red] the database is not migrated; run `finch-sandbox db upgrade`"
+        )
+        raise typer.Exit(2)
+    services = Services.build(settings, db, SystemClock())
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    workers = start_workers(services)
+    console.print(
+        f"finch-sandbox worker: {len(workers)} job loop(s) on {settings.resolved_database_url}"
+    )
+    stop.wait()
+    # SIGTERM or Ctrl-C: jobs in hand go back to the queue for another worker.
+    stop_workers(workers)
+    db.dispose()
+    console.print("stopped")
 
 
 @db_app.command("upgrade")

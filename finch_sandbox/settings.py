@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     worker: bool = True
     # API processes `serve` starts (more than one needs PostgreSQL).
     processes: int = Field(default=1, ge=1)
+    # Job loops in each worker (in-process or `finch-sandbox worker`).
+    worker_concurrency: int = Field(default=1, ge=1)
     # The HTTP server: granian (fast, the default) or uvicorn.
     server: Literal["granian", "uvicorn"] = "granian"
 

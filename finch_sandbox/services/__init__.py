@@ -9,7 +9,7 @@ from finch_sandbox.clock import Clock
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.employer_data import EmployerDataService
-from finch_sandbox.services.freshness import Caches
+from finch_sandbox.services.freshness import Caches, DatabaseTracker, ProcessTracker
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.sync import SyncService
@@ -39,7 +39,9 @@ class Services:
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         catalog = ProviderCatalog.load()
         wake = threading.Event()
-        caches = Caches()
+        # In-memory stamps are exact only when every write passes through this process.
+        exclusive = db.is_sqlite and settings.processes == 1 and settings.worker
+        caches = Caches(ProcessTracker() if exclusive else DatabaseTracker(db))
         return cls(
             settings=settings,
             db=db,

@@ -214,7 +214,7 @@ class ConnectionService:
         if cached is not None:
             return cached
         tracker = self._caches.tracker
-        version = tracker.version
+        begun = tracker.begin()
         with UnitOfWork(self._db) as uow:
             found = uow.connections.account_by_token_hash(hash_token(token))
             if found is None:
@@ -223,17 +223,16 @@ class ConnectionService:
             if account.disconnected_at is not None or connection.disconnected_at is not None:
                 raise InvalidToken("Unauthorized request: the access token has been disconnected")
             principal = _principal(account, connection)
-        if tracker.version == version:
-            # Nothing changed anywhere while we read, so the principal is current as of now.
-            self._caches.principals.put(
-                token, principal.connection_id, tracker.stamp(principal.connection_id), principal
-            )
+        stamp = tracker.fill_stamp(principal.connection_id, begun, principal.change_version)
+        if stamp is not None:
+            self._caches.principals.put(token, principal.connection_id, stamp, principal)
         return principal
 
     def set_status(self, principal: Principal, status: str) -> Principal:
         """PUT /sandbox/connections/accounts: move the connection to another status."""
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.set_status(principal.connection_id, status)
+            uow.connections.bump_change(principal.connection_id)
             uow.commit()
         self._caches.tracker.touch(principal.connection_id)
         return replace(principal, status=status)
@@ -242,6 +241,7 @@ class ConnectionService:
         """POST /disconnect: every token of the connection stops working."""
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.disconnect(principal.connection_id, self._clock.now())
+            uow.connections.bump_change(principal.connection_id)
             uow.commit()
         self._caches.tracker.touch(principal.connection_id)
 
@@ -353,4 +353,5 @@ def _principal(account: Account, connection: Connection) -> Principal:
         created_at=account.created_at,
         last_synced_at=connection.last_synced_at,
         sync_version=connection.sync_version,
+        change_version=connection.change_version,
     )

@@ -10,21 +10,43 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from finch_sandbox.services.principal import Principal
+from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.uow import UnitOfWork
 
 V = TypeVar("V")
 
 
-class ChangeTracker:
-    """Per-connection change counters for this process."""
+class ChangeTracker(Protocol):
+    """Tells whether a connection changed since a cached answer about it was prepared."""
+
+    def stamp(self, connection_id: str) -> int:
+        """The connection's current stamp; take it *before* reading what you will cache."""
+        ...
+
+    def touch(self, connection_id: str) -> None:
+        """Called after a commit that changed what the connection's callers see."""
+        ...
+
+    def begin(self) -> int:
+        """A marker taken before a read whose connection is not known yet (a token lookup)."""
+        ...
+
+    def fill_stamp(self, connection_id: str, begun: int, row_version: int) -> int | None:
+        """The stamp to cache such a read under, or None if it must not be cached."""
+        ...
+
+
+class ProcessTracker:
+    """Stamps kept in memory: exact when every write to the database goes through this
+    process (one API process on SQLite, with its worker inside)."""
 
     def __init__(self) -> None:
         self._stamps: dict[str, int] = {}
         self._lock = threading.Lock()
-        # Moves on every touch: for fills whose connection is only known after the read.
-        self.version = 0
+        self._version = 0
 
     def stamp(self, connection_id: str) -> int:
         return self._stamps.get(connection_id, 0)
@@ -32,7 +54,37 @@ class ChangeTracker:
     def touch(self, connection_id: str) -> None:
         with self._lock:
             self._stamps[connection_id] = self._stamps.get(connection_id, 0) + 1
-            self.version += 1
+            self._version += 1
+
+    def begin(self) -> int:
+        return self._version
+
+    def fill_stamp(self, connection_id: str, begun: int, row_version: int) -> int | None:
+        # Cacheable only if nothing at all changed while the row was read.
+        return self.stamp(connection_id) if self._version == begun else None
+
+
+class DatabaseTracker:
+    """Stamps read from `connections.change_version`, which every change bumps in its own
+    transaction: exact across any number of API and worker processes, for one indexed read
+    per check."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def stamp(self, connection_id: str) -> int:
+        with UnitOfWork(self._db) as uow:
+            version = uow.connections.change_version(connection_id)
+        return -1 if version is None else version
+
+    def touch(self, connection_id: str) -> None:
+        pass  # the bump is already committed with the change itself
+
+    def begin(self) -> int:
+        return 0
+
+    def fill_stamp(self, connection_id: str, begun: int, row_version: int) -> int | None:
+        return row_version
 
 
 class StampedCache(Generic[V]):
@@ -64,8 +116,8 @@ class StampedCache(Generic[V]):
 class Caches:
     """The caches an API process keeps, all invalidated through one tracker."""
 
-    def __init__(self) -> None:
-        self.tracker = ChangeTracker()
+    def __init__(self, tracker: ChangeTracker) -> None:
+        self.tracker = tracker
         self.principals: StampedCache[Principal] = StampedCache(self.tracker)
         # Prepared answers (bytes) and small results, keyed by what they answer.
         self.responses: StampedCache[object] = StampedCache(self.tracker)

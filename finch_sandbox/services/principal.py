@@ -20,6 +20,7 @@ class Principal:
     created_at: datetime
     last_synced_at: datetime | None
     sync_version: int
+    change_version: int
 
     @property
     def is_assisted(self) -> bool:

@@ -17,6 +17,7 @@ def publish(uow: UnitOfWork, connection_id: str, now: datetime) -> int:
     new sync version.
     """
     uow.records(connection_id).publish()
+    uow.connections.bump_change(connection_id)
     return uow.connections.mark_synced(connection_id, now)
 
 

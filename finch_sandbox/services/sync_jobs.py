@@ -114,6 +114,8 @@ class SyncJobService:
                 )
             job = new_sync_job(uow, connection_id, now)
             jobs.use_refresh(connection_id, window)
+            jobs.notify_enqueued()
+            uow.connections.bump_change(connection_id)
             uow.commit()
         return EnqueueResult(job.id, True, self._quota.allowed, self._quota.remaining(used + 1))
 
@@ -190,8 +192,10 @@ class SyncJobService:
                 return False
             if outcome == "complete":
                 publish(uow, job.connection_id, now)
-            elif outcome == "reauth_error":
-                uow.connections.set_status(job.connection_id, "reauth")
+            else:
+                uow.connections.bump_change(job.connection_id)
+                if outcome == "reauth_error":
+                    uow.connections.set_status(job.connection_id, "reauth")
             uow.commit()
         self._tracker.touch(job.connection_id)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy.orm import Session
@@ -27,12 +28,16 @@ class UnitOfWork:
         self._db = db
         self._write = write
         self._session: Session | None = None
+        self._write_lock: threading.Lock | None = None
         # Tenants this unit holds the write lock of (PostgreSQL only).
         self._locked: set[str] = set()
 
     def __enter__(self) -> UnitOfWork:
         if self._db.serial_lock is not None:
             self._db.serial_lock.acquire()
+        self._write_lock = self._db.write_lock if self._write else None
+        if self._write_lock is not None:
+            self._write_lock.acquire()
         factory = self._db.writer if self._write else self._db.reader
         self._session = factory()
         # Begin now so the snapshot (and on SQLite the write lock) covers the whole unit.
@@ -55,6 +60,9 @@ class UnitOfWork:
         finally:
             self._session = None
             self._locked.clear()
+            if self._write_lock is not None:
+                self._write_lock.release()
+                self._write_lock = None
             if self._db.serial_lock is not None:
                 self._db.serial_lock.release()
 

@@ -1,3 +1,36 @@
 """Background execution of durable jobs. Depends on services and storage, never on the API."""
 
 from __future__ import annotations
+
+from finch_sandbox.services import Services
+from finch_sandbox.worker.runner import Worker, WorkerOptions
+
+
+def start_workers(services: Services) -> list[Worker]:
+    """Start `worker_concurrency` job loops on the services' database."""
+    settings = services.settings
+    options = WorkerOptions(
+        job_duration=settings.job_duration, lease_seconds=settings.job_lease_seconds
+    )
+    workers = [
+        Worker(
+            services.db,
+            services.clock,
+            services.sync_jobs,
+            wake=services.wake_worker,
+            options=options,
+        )
+        for _ in range(settings.worker_concurrency)
+    ]
+    for worker in workers:
+        worker.start()
+    return workers
+
+
+def stop_workers(workers: list[Worker]) -> None:
+    """Graceful stop: every loop leaves, and jobs in hand go back to the queue."""
+    for worker in workers:
+        worker.stop()
+
+
+__all__ = ["Worker", "WorkerOptions", "start_workers", "stop_workers"]

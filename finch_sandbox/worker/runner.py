@@ -20,6 +20,7 @@ from finch_sandbox.clock import Clock
 from finch_sandbox.services.sync_jobs import SyncJobService, due_time
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
+from finch_sandbox.worker.wake import Waker, make_waker
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Worker:
         self._clock = clock
         self._jobs = jobs
         self._wake = wake
+        self._waker: Waker | None = None
         self._options = options
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -58,6 +60,10 @@ class Worker:
         self._thread = threading.Thread(target=self.run, name="finch-sandbox-worker", daemon=True)
         self._thread.start()
 
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Graceful stop: leave the loop, then hand unfinished jobs back to the queue."""
         self._stop.set()
@@ -66,21 +72,28 @@ class Worker:
             self._thread.join(timeout)
         with UnitOfWork(self._db, write=True) as uow:
             released = uow.jobs.release(self.worker_id)
+            uow.connections.bump_change(released)
             uow.commit()
         if released:
-            log.info("released %d unfinished job(s)", released, extra={"worker_id": self.worker_id})
+            log.info(
+                "released the jobs of %d connection(s)",
+                len(released),
+                extra={"worker_id": self.worker_id},
+            )
 
     def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:
-                log.exception("worker iteration failed", extra={"worker_id": self.worker_id})
-                busy = False
-            if busy:
-                continue
-            self._wake.wait(self._sleep_time())
-            self._wake.clear()
+        self._waker = make_waker(self._db, self._wake)
+        try:
+            while not self._stop.is_set():
+                try:
+                    busy = self.run_once()
+                except Exception:
+                    log.exception("worker iteration failed", extra={"worker_id": self.worker_id})
+                    busy = False
+                if not busy and not self._stop.is_set():
+                    self._waker.wait(self._sleep_time())
+        finally:
+            self._waker.close()
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -108,6 +121,7 @@ class Worker:
                     lease_until=lease_until,
                 ):
                     claimed.add(connection_id)
+            uow.connections.bump_change(claimed)
             uow.commit()
         self._jobs.claimed(claimed)
         with UnitOfWork(self._db) as uow:

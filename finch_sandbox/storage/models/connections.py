@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from finch_sandbox.storage.models.base import Base, JsonDoc, UtcDateTime
@@ -20,7 +20,8 @@ class Connection(Base):
     entity_id: Mapped[str] = mapped_column(String(36))
     provider_id: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(40))
-    seed: Mapped[int] = mapped_column(Integer)
+    # 63-bit (ids.derive_seed). SQLite's INTEGER is 64-bit already and keeps that declaration.
+    seed: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     employee_size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Bumped by every publish; lets readers and caches tell one synced state from the next.
@@ -31,6 +32,10 @@ class Connection(Base):
     job_completion_status: Mapped[str] = mapped_column(
         String(20), default="complete", server_default="complete"
     )
+    # Bumped in the same transaction as anything that changes what this connection's callers
+    # see (a publish, its status, a disconnect, a job moving): API processes that keep cached
+    # answers compare it to tell whether an answer still holds (services/freshness.py).
+    change_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Counter(Base):

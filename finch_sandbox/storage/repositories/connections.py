@@ -82,6 +82,22 @@ class ConnectionRepository:
             .values(disconnected_at=when)
         )
 
+    def bump_change(self, connection_ids: str | set[str]) -> None:
+        """Mark a change callers can see, in the caller's transaction."""
+        ids = {connection_ids} if isinstance(connection_ids, str) else connection_ids
+        if ids:
+            self._session.execute(
+                update(Connection)
+                .where(Connection.id.in_(ids))
+                .values(change_version=Connection.change_version + 1)
+                .execution_options(synchronize_session=False)
+            )
+
+    def change_version(self, connection_id: str) -> int | None:
+        return self._session.scalar(
+            select(Connection.change_version).where(Connection.id == connection_id)
+        )
+
     def set_status(self, connection_id: str, status: str) -> None:
         self._session.execute(
             update(Connection).where(Connection.id == connection_id).values(status=status)

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from finch_sandbox.storage.models import Connection, Job, RefreshWindow
 from finch_sandbox.storage.models.jobs import ACTIVE_STATUSES
 
+# PostgreSQL channel on which enqueues wake the workers of every process.
+JOBS_CHANNEL = "finch_sandbox_jobs"
+
 
 class JobRepository:
     def __init__(self, session: Session) -> None:
@@ -60,6 +63,11 @@ class JobRepository:
     def add(self, job: Job) -> None:
         self._session.add(job)
         self._session.flush()
+
+    def notify_enqueued(self) -> None:
+        """Wake workers in other processes once this transaction commits (PostgreSQL only)."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(select(func.pg_notify(JOBS_CHANNEL, "")))
 
     def next_seq(self, connection_id: str) -> int:
         current = self._session.scalar(
@@ -188,12 +196,21 @@ class JobRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def release(self, worker_id: str) -> int:
-        """Graceful stop: hand this worker's unfinished jobs back to the queue."""
-        result = self._session.execute(
+    def release(self, worker_id: str) -> set[str]:
+        """Graceful stop: hand this worker's unfinished jobs back to the queue.
+
+        Returns the connections whose jobs were released."""
+        held = set(
+            self._session.scalars(
+                select(Job.connection_id).where(
+                    Job.worker_id == worker_id, Job.status == "in_progress"
+                )
+            )
+        )
+        self._session.execute(
             update(Job)
             .where(Job.worker_id == worker_id, Job.status == "in_progress")
             .values(status="pending", worker_id=None, lease_expires_at=None, due_at=None)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return held

@@ -163,7 +163,14 @@ class RecordRepository:
         stmt = select(Record.synced_doc).where(
             self._where(kind), Record.synced_doc.is_not(None), _parent_is(parent_id)
         )
-        rows = self._session.scalars(stmt.order_by(Record.position).limit(limit).offset(offset))
+        # Ordered by the index's own columns, which the WHERE fixes, so the order is position
+        # order: PostgreSQL does not count `parent_id IS NULL` as fixing parent_id, and given
+        # `ORDER BY position` alone it sorts every row of the kind instead of reading the
+        # index in order.
+        ordered = stmt.order_by(
+            Record.connection_id, Record.kind, Record.parent_id, Record.position
+        )
+        rows = self._session.scalars(ordered.limit(limit).offset(offset))
         return [r for r in rows.all() if r is not None]
 
     def synced_between(self, kind: str, start: str, end: str) -> Sequence[dict[str, Any]]:
