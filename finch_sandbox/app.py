@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,6 +31,8 @@ from finch_sandbox.storage.migrate import upgrade_to_head
 from finch_sandbox.worker import start_workers, stop_workers
 
 log = logging.getLogger(__name__)
+
+THREADPOOL_SIZE = 16
 
 
 class FinchApp(FastAPI):
@@ -58,6 +61,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Blocking routes run in anyio's threadpool (40 threads by default). SQLite has one
+        # writer at a time, so more threads than this only add memory (a stack and a malloc
+        # arena each), not throughput.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADPOOL_SIZE
         workers = start_workers(services) if settings.worker else []
         try:
             yield

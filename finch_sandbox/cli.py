@@ -151,6 +151,7 @@ def _serve_granian_embedded(settings: Settings) -> None:
 
     from finch_sandbox.app import create_app
 
+    _limit_malloc_arenas()
     application = create_app(settings)
     server = Server(
         application,
@@ -168,6 +169,23 @@ def _serve_granian_embedded(settings: Settings) -> None:
         await server.serve()
 
     asyncio.run(run())
+
+
+def _limit_malloc_arenas() -> None:
+    """glibc gives every thread that allocates its own malloc arena; with a threadpool that is
+    tens of mostly idle arenas of resident memory. Two are plenty for this server."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        m_arena_max = -8  # from malloc.h
+        libc.mallopt(m_arena_max, 2)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
 
 
 def _serve_uvicorn(settings: Settings) -> None:
