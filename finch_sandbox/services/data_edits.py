@@ -219,45 +219,17 @@ def build_pay_statement(given: dict[str, Any]) -> dict[str, Any]:
     def money(item: dict[str, Any]) -> int:
         return int(item.get("amount") or 0)
 
-    earnings = [
-        {
-            "amount": e.get("amount"),
-            "currency": "usd",
-            "hours": e.get("hours"),
-            "name": e.get("name"),
-            "type": e.get("type"),
-        }
-        for e in given.get("earnings", [])
-    ]
-    taxes = [
-        {
-            "amount": t.get("amount"),
-            "currency": "usd",
-            "employer": t.get("employer"),
-            "name": t.get("name"),
-            "type": t.get("type"),
-        }
-        for t in given.get("taxes", [])
-    ]
-    deductions = [
-        {
-            "amount": d.get("amount"),
-            "currency": "usd",
-            "name": d.get("name"),
-            "pre_tax": d.get("pre_tax"),
-            "type": d.get("type"),
-        }
-        for d in given.get("employee_deductions", [])
-    ]
-    contributions = [
-        {
-            "amount": c.get("amount"),
-            "currency": "usd",
-            "name": c.get("name"),
-            "type": c.get("type"),
-        }
-        for c in given.get("employer_contributions", [])
-    ]
+    def lines(key: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+        # Every line item in its wire shape: the given fields, and the currency Finch reports.
+        return [
+            {"amount": item.get("amount"), "currency": "usd", **{f: item.get(f) for f in fields}}
+            for item in given.get(key, [])
+        ]
+
+    earnings = lines("earnings", ("hours", "name", "type"))
+    taxes = lines("taxes", ("employer", "name", "type"))
+    deductions = lines("employee_deductions", ("name", "pre_tax", "type"))
+    contributions = lines("employer_contributions", ("name", "type"))
     gross = given.get("gross_pay")
     if gross is None:
         gross = sum(money(e) for e in earnings)

@@ -6,7 +6,7 @@ batch semantics (an unknown id is a per-item error, not a failed call).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,25 +101,27 @@ class EmployerDataService:
     ) -> dict[str, Any]:
         self.require(principal, "individual")
         show_ssn = include_ssn and "ssn" in principal.products
-        with UnitOfWork(self._db) as uow:
-            found = uow.records(principal.connection_id).synced_docs_by_id(
-                "employee", individual_ids
-            )
-        responses = []
-        for individual_id in individual_ids:
-            doc = found.get(individual_id)
-            if doc is None:
-                responses.append(_missing_individual(individual_id))
-                continue
-            body = dict(doc["individual"])
+
+        def body(doc: dict[str, Any]) -> dict[str, Any]:
+            individual = dict(doc["individual"])
             if not show_ssn:
-                body["ssn"] = None
-                body["encrypted_ssn"] = None
-            responses.append({"individual_id": individual_id, "code": 200, "body": body})
-        return {"responses": responses}
+                individual["ssn"] = None
+                individual["encrypted_ssn"] = None
+            return individual
+
+        return self._employee_batch(principal, individual_ids, body)
 
     def employments(self, principal: Principal, individual_ids: Sequence[str]) -> dict[str, Any]:
         self.require(principal, "employment")
+        return self._employee_batch(principal, individual_ids, lambda doc: doc["employment"])
+
+    def _employee_batch(
+        self,
+        principal: Principal,
+        individual_ids: Sequence[str],
+        body: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """One response per requested id, in order; an unknown id is a per-item 404."""
         with UnitOfWork(self._db) as uow:
             found = uow.records(principal.connection_id).synced_docs_by_id(
                 "employee", individual_ids
@@ -130,9 +132,7 @@ class EmployerDataService:
             if doc is None:
                 responses.append(_missing_individual(individual_id))
             else:
-                responses.append(
-                    {"individual_id": individual_id, "code": 200, "body": doc["employment"]}
-                )
+                responses.append({"individual_id": individual_id, "code": 200, "body": body(doc)})
         return {"responses": responses}
 
     def payments(

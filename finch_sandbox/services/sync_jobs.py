@@ -132,15 +132,15 @@ class SyncJobService:
     # --- reads ------------------------------------------------------------------------------
 
     def get_automated(self, principal: Principal, job_id: str) -> Job:
-        with UnitOfWork(self._db) as uow:
-            job = uow.jobs.get(principal.connection_id, job_id, "automated")
-        if job is None:
-            raise NotFound(f"could not find job with id '{job_id}'")
-        return job
+        return self._get(principal, job_id, "automated")
 
     def get_manual(self, principal: Principal, job_id: str) -> Job:
+        return self._get(principal, job_id, "manual")
+
+    def _get(self, principal: Principal, job_id: str, kind: str) -> Job:
+        """Another connection's job is as unknown as a job that does not exist."""
         with UnitOfWork(self._db) as uow:
-            job = uow.jobs.get(principal.connection_id, job_id, "manual")
+            job = uow.jobs.get(principal.connection_id, job_id, kind)
         if job is None:
             raise NotFound(f"could not find job with id '{job_id}'")
         return job
