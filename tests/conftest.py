@@ -15,6 +15,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,6 +101,10 @@ class PostgresDatabases:
             admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
         )
         self._template: str | None = None
+        # Cloning the template takes ~0.4 s, so the next test's database is cloned in the
+        # background while the current test runs.
+        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="finch-test-db")
+        self._spare: Future[str] | None = None
 
     def check_reachable(self) -> None:
         try:
@@ -117,12 +122,17 @@ class PostgresDatabases:
 
     def create(self, *, empty: bool = False) -> str:
         """A new database; migrated to head (cloned from the template) unless `empty`."""
-        name = f"{DATABASE_PREFIX}{secrets.token_hex(6)}"
-        template = "template0" if empty else self._migrated_template()
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        return name
+        if empty:
+            return self._clone("template0")
+        template = self._migrated_template()
+        ready = self._spare or self._ahead.submit(self._clone, template)
+        self._spare = self._ahead.submit(self._clone, template)
+        return ready.result()
 
     def drop(self, name: str) -> None:
+        # Most of a PostgreSQL test's extra teardown time: DROP DATABASE waits for a checkpoint
+        # (0.2-1 s here). Dropping in the background measured no faster and made the tests'
+        # own commits wait behind those checkpoints.
         # A server thread or subprocess that outlived its test may still hold connections; a
         # database cannot be dropped while anyone is connected to it.
         for attempt in range(5):
@@ -139,9 +149,17 @@ class PostgresDatabases:
                 time.sleep(0.2)
 
     def close(self) -> None:
+        self._ahead.shutdown()
+        if self._spare is not None and self._spare.exception() is None:
+            self.drop(self._spare.result())
         if self._template is not None:
             self.drop(self._template)
         self._admin.dispose()
+
+    def _clone(self, template: str) -> str:
+        name = f"{DATABASE_PREFIX}{secrets.token_hex(6)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
 
     def _migrated_template(self) -> str:
         if self._template is None:
@@ -178,7 +196,7 @@ def postgres_databases() -> Iterator[PostgresDatabases | None]:
 
 @pytest.fixture
 def backend(postgres_databases: PostgresDatabases | None) -> str:
-    """"sqlite" or "postgresql": the database this run's tests use."""
+    """The database this run's tests use: "sqlite" or "postgresql"."""
     return "sqlite" if postgres_databases is None else "postgresql"
 
 

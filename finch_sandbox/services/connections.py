@@ -154,6 +154,8 @@ class ConnectionService:
                 raise NotFound(
                     f"No connection for company '{company_id}' at provider '{provider_id}'"
                 )
+            # Two requests at once must not both pass the account limit (PostgreSQL).
+            uow.connections.lock(connection.id)
             if len(uow.connections.accounts(connection.id)) >= MAX_ACCOUNTS_PER_CONNECTION:
                 raise BadRequest(
                     f"A connection can have at most {MAX_ACCOUNTS_PER_CONNECTION} accounts"

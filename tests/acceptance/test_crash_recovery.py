@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
-from tests.acceptance.processes import CLI, cli_env, free_port, wait_until_up
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from tests.acceptance.processes import (
+    CLI,
+    cli_env,
+    database_env,
+    free_port,
+    served_database_url,
+    wait_until_up,
+)
 from tests.clients import make_client
 from tests.spec import SpecRecorder
 
@@ -31,10 +40,10 @@ def start(env: dict[str, str], cwd: Path, port: int) -> subprocess.Popen[str]:
     return proc
 
 
-def test_sigkill_mid_job_then_restart_completes_it_once(tmp_path: Path) -> None:
+def test_sigkill_mid_job_then_restart_completes_it_once(tmp_path: Path, database_url: str) -> None:
     env = {
         **CREDS,
-        "FINCH_SANDBOX_DATA_DIR": str(tmp_path / "data"),
+        **database_env(database_url, tmp_path / "data"),
         "FINCH_SANDBOX_JOB_DURATION": "2",
         "FINCH_SANDBOX_JOB_LEASE_SECONDS": "1",
     }
@@ -69,12 +78,14 @@ def test_sigkill_mid_job_then_restart_completes_it_once(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=15)
 
-    db = sqlite3.connect(tmp_path / "data" / "finch_sandbox.db")
-    (version,) = db.execute("SELECT sync_version FROM connections").fetchone()
-    attempts, status = db.execute(
-        "SELECT attempts, status FROM jobs WHERE id = ?", (job.job_id,)
-    ).fetchone()
-    db.close()
+    # Read back with plain SQL, whichever database the server used.
+    engine = create_engine(served_database_url(database_url, tmp_path / "data"), poolclass=NullPool)
+    with engine.connect() as db:
+        version = db.execute(text("SELECT sync_version FROM connections")).scalar_one()
+        attempts, status = db.execute(
+            text("SELECT attempts, status FROM jobs WHERE id = :id"), {"id": job.job_id}
+        ).one()
+    engine.dispose()
     # Initial sync (1) plus exactly one publish by the job, though two workers claimed it.
     assert version == 2
     assert (attempts, status) == (2, "complete")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from finch import Finch
 
-from tests.acceptance.processes import CLI, cli_env, serve, wait_until_up
+from tests.acceptance.processes import CLI, cli_env, database_env, serve, wait_until_up
 from tests.clients import make_client
 from tests.spec import SpecRecorder
 
@@ -20,6 +22,7 @@ def sdk(base_url: str, token: str | None = None) -> Finch:
     )
 
 
+@pytest.mark.sqlite_only("about the SQLite file in the data directory")
 def test_data_survives_a_restart_on_the_sqlite_file(tmp_path: Path) -> None:
     env = {**CREDS, "FINCH_SANDBOX_DATA_DIR": str(tmp_path / "data")}
     with serve(env, tmp_path) as base:
@@ -35,12 +38,14 @@ def test_data_survives_a_restart_on_the_sqlite_file(tmp_path: Path) -> None:
         assert client.sandbox.individual.update(person.id).first_name == "Persisted"
 
 
-def test_same_seed_gives_the_same_company_and_another_seed_does_not(tmp_path: Path) -> None:
+def test_same_seed_gives_the_same_company_and_another_seed_does_not(
+    tmp_path: Path, new_database_url: Callable[..., str]
+) -> None:
     def first_company(seed: str, name: str) -> tuple[object, ...]:
         env = {
             **CREDS,
             "FINCH_SANDBOX_SEED": seed,
-            "FINCH_SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / name}.db",
+            "FINCH_SANDBOX_DATABASE_URL": new_database_url(name),
         }
         with serve(env, tmp_path) as base:
             created = sdk(base).sandbox.connections.create(provider_id="gusto", employee_size=10)
@@ -68,6 +73,7 @@ def test_same_seed_gives_the_same_company_and_another_seed_does_not(tmp_path: Pa
     assert one[2] != other[2]
 
 
+@pytest.mark.sqlite_only("about in-memory SQLite")
 def test_in_memory_database(tmp_path: Path) -> None:
     with serve({**CREDS}, tmp_path, "--database-url", "sqlite://") as base:
         created = sdk(base).sandbox.connections.create(provider_id="gusto", employee_size=3)
@@ -75,8 +81,10 @@ def test_in_memory_database(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("**/*.db"))
 
 
-def test_connections_create_prints_a_token_the_server_accepts(tmp_path: Path) -> None:
-    env = {**CREDS, "FINCH_SANDBOX_DATA_DIR": str(tmp_path / "data")}
+def test_connections_create_prints_a_token_the_server_accepts(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = {**CREDS, **database_env(database_url, tmp_path / "data")}
     result = subprocess.run(
         [*CLI, "connections", "create", "--provider", "gusto", "--employees", "12"],
         env=cli_env(env),
@@ -93,12 +101,12 @@ def test_connections_create_prints_a_token_the_server_accepts(tmp_path: Path) ->
         assert sdk(base, token).hris.directory.list().paging.count == 12
 
 
-def test_serve_prints_base_url_and_credentials(tmp_path: Path) -> None:
+def test_serve_prints_base_url_and_credentials(tmp_path: Path, database_url: str) -> None:
     from tests.acceptance.processes import free_port
 
     port = free_port()
     proc = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--database-url", "sqlite://"],
+        [*CLI, "serve", "--port", str(port), "--database-url", database_url],
         env=cli_env(CREDS),
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -4,7 +4,10 @@ publish is atomic — a reader sees all of a sync or none of it."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
+
+import pytest
 
 from finch_sandbox.clock import FrozenClock
 from finch_sandbox.services import Services
@@ -14,15 +17,16 @@ from finch_sandbox.storage.migrate import upgrade_to_head
 from finch_sandbox.storage.uow import UnitOfWork
 
 
-def build(database_url: str) -> Services:
+@pytest.fixture
+def services(database_url: str) -> Iterator[Services]:
     settings = Settings(database_url=database_url, seed=7)
     db = make_database(settings.resolved_database_url)
     upgrade_to_head(db.engine)
-    return Services.build(settings, db, FrozenClock(datetime(2026, 6, 1, tzinfo=UTC)))
+    yield Services.build(settings, db, FrozenClock(datetime(2026, 6, 1, tzinfo=UTC)))
+    db.dispose()
 
 
-def test_publish_copies_only_what_changed(database_url: str) -> None:
-    services = build(database_url)
+def test_publish_copies_only_what_changed(services: Services) -> None:
     issued = services.connections.create_connection(
         provider_id="gusto", authentication_type=None, products=None, employee_size=50
     )
@@ -39,11 +43,9 @@ def test_publish_copies_only_what_changed(database_url: str) -> None:
         records = uow.records(principal.connection_id)
         assert records.synced_doc("employee", ids[3])["individual"]["first_name"] == "Edited"  # type: ignore[index]
         assert records.synced_doc("employee", ids[4])["employment"]["title"] == "Edited Title"  # type: ignore[index]
-    services.db.dispose()
 
 
-def test_a_reader_sees_all_of_a_sync_or_none_of_it(database_url: str) -> None:
-    services = build(database_url)
+def test_a_reader_sees_all_of_a_sync_or_none_of_it(services: Services) -> None:
     principal = services.connections.create_connection(
         provider_id="gusto", authentication_type=None, products=None, employee_size=30
     ).principal
@@ -57,9 +59,12 @@ def test_a_reader_sees_all_of_a_sync_or_none_of_it(database_url: str) -> None:
         first = records.synced_docs_by_id("employee", ids[:1])
         # A sync lands while this reader's transaction is open...
         done = threading.Event()
-        threading.Thread(
-            target=lambda: (services.sync.publish(principal.connection_id), done.set())
-        ).start()
+
+        def sync() -> None:
+            services.sync.publish(principal.connection_id)
+            done.set()
+
+        threading.Thread(target=sync).start()
         assert done.wait(10)
         rest = records.synced_docs_by_id("employee", ids)
         # ...and the reader still sees one state only: the one before it.
@@ -69,4 +74,3 @@ def test_a_reader_sees_all_of_a_sync_or_none_of_it(database_url: str) -> None:
     with UnitOfWork(services.db) as fresh:
         docs = fresh.records(principal.connection_id).synced_docs_by_id("employee", ids)
         assert {doc["individual"]["preferred_name"] for doc in docs.values()} == {"after"}
-    services.db.dispose()
