@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from finch_sandbox.api.flights import Flights
 from finch_sandbox.api.routers.jobs import enqueue_body
 from finch_sandbox.services import Services
 from finch_sandbox.services.principal import Principal
@@ -38,6 +39,7 @@ class FastPath:
     def __init__(self, app: ASGIApp, *, services: Services) -> None:
         self.app = app
         self.services = services
+        self.flights = Flights()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,44 +59,65 @@ class FastPath:
     async def _replay_or_capture(
         self, scope: Scope, receive: Receive, send: Send, body: bytes
     ) -> None:
-        token, principal = self._principal(scope)
+        token, principal = await self._principal_or_forward(scope, receive, send, body)
         if principal is None:
-            # Unknown (or not yet cached) token: the full app authenticates and caches it.
-            await self.app(scope, _replay(body, receive), send)
             return
         key = (scope["method"], scope["path"], scope["query_string"], token, body, _host(scope))
         responses = self.services.caches.responses
-        hit = responses.get(key)
-        if isinstance(hit, _Captured):
+
+        def look() -> _Captured | None:
+            hit = responses.get(key)
+            return hit if isinstance(hit, _Captured) else None
+
+        async def capture() -> None:
+            # The stamp is taken before the app reads anything, so a write that lands
+            # meanwhile leaves this capture stale rather than wrong.
+            stamp = self.services.caches.tracker.stamp(principal.connection_id)
+            captured = _Captured()
+            await self.app(scope, _replay(body, receive), captured.tee(send))
+            if captured.cacheable:
+                responses.put(key, principal.connection_id, stamp, captured)
+
+        hit = await self.flights.look_or_lead(key, look, capture)
+        if hit is not None:
             await hit.send(send)
-            return
-        # The stamp is taken before the app reads anything, so a write that lands meanwhile
-        # leaves this capture stale rather than wrong.
-        stamp = self.services.caches.tracker.stamp(principal.connection_id)
-        captured = _Captured()
-        await self.app(scope, _replay(body, receive), captured.tee(send))
-        if captured.cacheable:
-            responses.put(key, principal.connection_id, stamp, captured)
 
     async def _sandbox_job(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive)
-        _, principal = self._principal(scope)
-        if principal is not None and _is_data_sync_body(body):
-            result = self.services.sync_jobs.cached_enqueue(principal)
-            if result is not None:
-                payload = orjson.dumps(enqueue_body(result, self._base_url(scope)))
-                await _Captured.of(payload).send(send)
-                return
-        await self.app(scope, _replay(body, receive), send)
+        if not _is_data_sync_body(body):
+            await self.app(scope, _replay(body, receive), send)
+            return
+        _, principal = await self._principal_or_forward(scope, receive, send, body)
+        if principal is None:
+            return
+        # One enqueue per connection goes to the database at a time; the ones that waited
+        # usually find the job it made (or found) active, which is the answer they would have
+        # got one after another.
+        result = await self.flights.look_or_lead(
+            ("enqueue", principal.connection_id),
+            lambda: self.services.sync_jobs.cached_enqueue(principal),
+            lambda: self.app(scope, _replay(body, receive), send),
+        )
+        if result is not None:
+            payload = orjson.dumps(enqueue_body(result, self._base_url(scope)))
+            await _Captured.of(payload).send(send)
 
-    def _principal(self, scope: Scope) -> tuple[str, Principal | None]:
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                if value[:7].lower() != b"bearer ":
-                    return "", None
-                token = value[7:].strip().decode("latin-1")
-                return token, self.services.caches.principals.get(token)
-        return "", None
+    async def _principal_or_forward(
+        self, scope: Scope, receive: Receive, send: Send, body: bytes
+    ) -> tuple[str, Principal | None]:
+        """The caller's cached principal; without one, the request goes to the full app, which
+        authenticates it (and caches the principal when the token is good), and None comes
+        back. Of a burst of requests whose token is not cached yet, one goes first."""
+        token = _bearer_token(scope)
+        if token is None:
+            await self.app(scope, _replay(body, receive), send)
+            return "", None
+        principal = await self.flights.look_or_lead(
+            ("token", token),
+            lambda: self.services.caches.principals.get(token),
+            lambda: self.app(scope, _replay(body, receive), send),
+        )
+        return token, principal
 
     def _base_url(self, scope: Scope) -> str:
         configured = self.services.settings.public_url
@@ -149,6 +172,16 @@ class _Captured:
     async def send(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body})
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            if value[:7].lower() != b"bearer ":
+                return None
+            token = value[7:].strip().decode("latin-1")
+            return token or None
+    return None
 
 
 def _is_job_path(path: str) -> bool:

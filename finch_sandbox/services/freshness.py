@@ -38,6 +38,13 @@ class ChangeTracker(Protocol):
         """The stamp to cache such a read under, or None if it must not be cached."""
         ...
 
+    def written_stamp(self, connection_id: str, before: int, row_version: int) -> int | None:
+        """After a write and its touch: the stamp under which the writer may cache what its
+        write produced, or None if something else may have changed the connection since
+        `before` (its stamp taken before the write). `row_version` is the `change_version`
+        the write committed."""
+        ...
+
 
 class ProcessTracker:
     """Stamps kept in memory: exact when every write to the database goes through this
@@ -63,6 +70,11 @@ class ProcessTracker:
         # Cacheable only if nothing at all changed while the row was read.
         return self.stamp(connection_id) if self._version == begun else None
 
+    def written_stamp(self, connection_id: str, before: int, row_version: int) -> int | None:
+        # Exactly one touch since `before` means the writer's own was the only change.
+        current = self.stamp(connection_id)
+        return current if current == before + 1 else None
+
 
 class DatabaseTracker:
     """Stamps read from `connections.change_version`, which every change bumps in its own
@@ -84,6 +96,10 @@ class DatabaseTracker:
         return 0
 
     def fill_stamp(self, connection_id: str, begun: int, row_version: int) -> int | None:
+        return row_version
+
+    def written_stamp(self, connection_id: str, before: int, row_version: int) -> int | None:
+        # The write bumped the row it held locked, so its version is the write's own.
         return row_version
 
 

@@ -10,7 +10,7 @@ call back into the rules.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,22 +72,34 @@ class SyncJobService:
             raise BadRequest(
                 "cannot create automated job for Assisted Connect token", finch_code=None
             )
+        connection_id = principal.connection_id
         for _ in range(3):
+            before = self._tracker.stamp(connection_id)
+            now = self._clock.now()
             try:
-                result = self._enqueue_once(principal.connection_id)
+                result, row_version = self._enqueue_once(connection_id, before, now)
             except IntegrityError:
                 # Another process inserted the connection's sync between our check and insert
                 # (PostgreSQL, READ COMMITTED): the unique index kept it single; read it again.
                 continue
             if result.created:
-                self._tracker.touch(principal.connection_id)
+                self._tracker.touch(connection_id)
                 self._wake.set()
+                # Callers asking again while this job is active get it back (and no quota
+                # used), without the database, unless something else moved meanwhile.
+                stamp = self._tracker.written_stamp(connection_id, before, row_version)
+                if stamp is not None:
+                    again = replace(result, created=False)
+                    self._caches.responses.put(
+                        self._active_key(connection_id, now), connection_id, stamp, again
+                    )
             return result
         raise RuntimeError("could not enqueue after repeated conflicts")
 
-    def _enqueue_once(self, connection_id: str) -> EnqueueResult:
-        stamp = self._tracker.stamp(connection_id)
-        now = self._clock.now()
+    def _enqueue_once(
+        self, connection_id: str, stamp: int, now: datetime
+    ) -> tuple[EnqueueResult, int]:
+        """The enqueue transaction; returns its answer and the `change_version` it left."""
         window = self._quota.window_start(now)
         with UnitOfWork(self._db, write=True) as uow:
             jobs = uow.jobs
@@ -100,9 +112,9 @@ class SyncJobService:
                 )
                 # Until this connection changes, asking again gets the same answer.
                 self._caches.responses.put(
-                    ("active", connection_id, window), connection_id, stamp, result
+                    self._active_key(connection_id, now), connection_id, stamp, result
                 )
-                return result
+                return result, -1
             if used >= self._quota.allowed:
                 raise RateLimited(
                     "The hourly quota of data_sync_all refreshes for this connection is used up",
@@ -116,8 +128,10 @@ class SyncJobService:
             jobs.use_refresh(connection_id, window)
             jobs.notify_enqueued()
             uow.connections.bump_change(connection_id)
+            row_version = uow.connections.change_version(connection_id)
             uow.commit()
-        return EnqueueResult(job.id, True, self._quota.allowed, self._quota.remaining(used + 1))
+        result = EnqueueResult(job.id, True, self._quota.allowed, self._quota.remaining(used + 1))
+        return result, -1 if row_version is None else row_version
 
     def sync_assisted(self, principal: Principal) -> EnqueueResult:
         """Assisted connections: no job; the provider side is published before we answer."""
@@ -209,9 +223,13 @@ class SyncJobService:
         """The answer to an enqueue while a known job is still active, without the database."""
         if principal.is_assisted:
             return None
-        window = self._quota.window_start(self._clock.now())
-        hit = self._caches.responses.get(("active", principal.connection_id, window))
+        hit = self._caches.responses.get(self._active_key(principal.connection_id))
         return hit if isinstance(hit, EnqueueResult) else None
+
+    def _active_key(self, connection_id: str, now: datetime | None = None) -> tuple[str, ...]:
+        # Per quota window: the remaining-refreshes figure in the answer resets with it.
+        window = self._quota.window_start(now or self._clock.now())
+        return ("active", connection_id, window.isoformat())
 
 
 def new_sync_job(

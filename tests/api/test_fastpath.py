@@ -12,6 +12,7 @@ from finch import Finch
 from finch_sandbox.services import Services
 from finch_sandbox.testing import ThreadedServer
 from tests.clients import make_client
+from tests.observe import burst, statements
 from tests.spec import SpecRecorder
 
 
@@ -136,3 +137,35 @@ def test_cached_errors_are_never_replayed(
     with pytest.raises(finch.NotFoundError):
         client.jobs.automated.retrieve(unknown)
     assert client.jobs.automated.retrieve(job.job_id).job_id == job.job_id
+
+
+def test_a_burst_of_misses_after_a_publish_reaches_the_database_once(
+    client: Finch, server: ThreadedServer, raw: httpx.Client, connection: Any
+) -> None:
+    services: Services = server.app.state.services
+    token: str = connection.access_token
+    person = client.hris.directory.list().individuals[0]
+
+    client.sandbox.individual.update(person.id, first_name="Single")
+    services.sync.publish(connection.connection_id)
+    with statements(services.db.engine, "accounts", "records") as one:
+        assert "Single" in raw.get("/employer/directory", headers=headers(token)).text
+    assert one.n > 0
+
+    client.sandbox.individual.update(person.id, first_name="Burst")
+    services.sync.publish(connection.connection_id)
+    with statements(services.db.engine, "accounts", "records") as many:
+        answers = burst(server.base_url, 32, "GET", "/employer/directory", headers=headers(token))
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1 and "Burst" in answers[0].text
+    # Without single flight each of the 32 misses would authenticate and read on its own.
+    assert many.n <= 2 * one.n, (many.n, one.n)
+
+
+def test_a_burst_with_an_unknown_token_is_refused_every_time(
+    server: ThreadedServer, connection: Any
+) -> None:
+    answers = burst(
+        server.base_url, 16, "GET", "/employer/directory", headers=headers("not-a-token")
+    )
+    assert {a.status_code for a in answers} == {401}

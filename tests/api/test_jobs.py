@@ -15,9 +15,11 @@ from finch import Finch
 
 from finch_sandbox.app import create_app
 from finch_sandbox.clock import FrozenClock
+from finch_sandbox.services import Services
 from finch_sandbox.settings import Settings
 from finch_sandbox.testing import ThreadedServer
 from tests.clients import make_client
+from tests.observe import burst, statements
 from tests.spec import SpecRecorder
 
 FULL_PRODUCTS = ["company", "directory", "individual", "employment", "payment", "pay_statement"]
@@ -261,3 +263,35 @@ def test_unknown_job_types_are_refused(
         )
         assert response.status_code == 400
         assert "[body:type]" in response.json()["message"]
+
+
+def test_a_burst_of_enqueues_takes_the_database_once(slow_server: ThreadedServer) -> None:
+    services: Services = slow_server.app.state.services
+    app = make_client(slow_server.base_url, SpecRecorder())
+    tokens = [
+        app.sandbox.connections.create(provider_id="gusto", employee_size=2).access_token
+        for _ in range(2)
+    ]
+    for token in tokens:  # authenticated once, so both are measured with a cached token
+        make_client(slow_server.base_url, SpecRecorder(), token).account.introspect()
+
+    def auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    with statements(services.db.engine, "accounts", "jobs") as one:
+        first = make_client(slow_server.base_url, SpecRecorder(), tokens[0])
+        assert first.sandbox.jobs.create(type="data_sync_all").job_id
+    with statements(services.db.engine, "accounts", "jobs") as many:
+        answers = burst(
+            slow_server.base_url,
+            32,
+            "POST",
+            "/sandbox/jobs",
+            headers=auth(tokens[1]),
+            json={"type": "data_sync_all"},
+        )
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.json()["job_id"] for a in answers}) == 1
+    assert {a.json()["remaining_refreshes"] for a in answers} == {1}
+    # One enqueue writes; the other 31 get its job back without a transaction each.
+    assert many.n <= 2 * one.n, (many.n, one.n)
