@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import logging
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from finch_sandbox import __version__
 from finch_sandbox.settings import Settings, load_settings, settings_env
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     help="finch-sandbox: an offline, stateful emulator of the Finch API.", no_args_is_help=True
@@ -23,7 +27,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
 app.add_typer(db_app, name="db")
 
-console = Console(stderr=True, soft_wrap=True)
+
+@functools.cache
+def console() -> Console:
+    """rich, for the commands that draw; `serve` prints plainly and starts without it."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
 
 DatabaseUrl = Annotated[
     str | None,
@@ -92,19 +103,28 @@ def serve(
     # Alembic narrates every check at INFO; a migration that runs is worth a line, not that.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     base_url = f"http://{settings.host}:{settings.port}"
-    console.print(f"[bold]finch-sandbox {__version__}[/bold] listening on [cyan]{base_url}[/cyan]")
-    console.print(f"  database       {settings.resolved_database_url}")
-    console.print(f"  client_id      {settings.client_id}")
-    console.print(f"  client_secret  {settings.client_secret}")
-    console.print(
-        f'  use it with    Finch(base_url="{base_url}", client_id=..., client_secret=...)'
-    )
-    console.print("  press Ctrl-C to stop")
+    say = functools.partial(typer.echo, err=True)
+    say(f"{typer.style(f'finch-sandbox {__version__}', bold=True)} listening on {base_url}")
+    say(f"  database       {settings.resolved_database_url}")
+    say(f"  client_id      {settings.client_id}")
+    say(f"  client_secret  {settings.client_secret}")
+    say(f'  use it with    Finch(base_url="{base_url}", client_id=..., client_secret=...)')
+    say("  press Ctrl-C to stop")
+    # Start-up creates ~100k objects that live as long as the process: the collector would only
+    # walk them again and again while the app is imported and built (see _started).
+    gc.disable()
     if settings.server == "granian":
         _serve_granian(settings)
     else:
         _serve_uvicorn(settings)
-    console.print("stopped")
+    say("stopped")
+
+
+def _started() -> None:
+    """The app is built: what exists now is kept for good, out of the collector's sight, which
+    also keeps later full collections (and their pauses) small."""
+    gc.freeze()
+    gc.enable()
 
 
 def _serve_granian(settings: Settings) -> None:
@@ -127,6 +147,7 @@ def _serve_granian(settings: Settings) -> None:
     db.dispose()
     # Granian's worker processes build the app themselves, from the environment.
     os.environ.update(settings_env(settings))
+    _started()
     Granian(
         "finch_sandbox.app:app_from_env",
         factory=True,
@@ -161,6 +182,7 @@ def _serve_granian_embedded(settings: Settings) -> None:
         websockets=False,
         log_level=LogLevels.error,
     )
+    _started()
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -175,13 +197,11 @@ def _limit_malloc_arenas() -> None:
     """glibc gives every thread that allocates its own malloc arena; with a threadpool that is
     tens of mostly idle arenas of resident memory. Two are plenty for this server."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
     try:
-        libc = ctypes.CDLL(name)
+        # The process's own symbols, libc's among them (ctypes.util.find_library would spawn
+        # ldconfig: tens of milliseconds of start-up).
+        libc = ctypes.CDLL(None)
         m_arena_max = -8  # from malloc.h
         libc.mallopt(m_arena_max, 2)
     except (OSError, AttributeError):
@@ -195,6 +215,7 @@ def _serve_uvicorn(settings: Settings) -> None:
 
     server_class = _quiet_server_class()
     application = create_app(settings)
+    _started()
     server_class(
         uvicorn.Config(application, host=settings.host, port=settings.port, log_level="warning")
     ).run()
@@ -239,7 +260,7 @@ def create_connection(
     auth_type = "assisted" if assisted else authentication_type
     columns = (TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=console, transient=employees < 1000) as bar:
+        with Progress(*columns, console=console(), transient=employees < 1000) as bar:
             task = bar.add_task("employees", total=employees)
             issued = services.connections.create_connection(
                 provider_id=provider,
@@ -250,12 +271,12 @@ def create_connection(
             )
             bar.update(task, completed=employees)
     except FinchError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
+        console().print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from exc
     finally:
         db.dispose()
     p = issued.principal
-    console.print(
+    console().print(
         f"connection {p.connection_id} ({p.provider_id}, {p.authentication_type}, "
         f"{employees} employees, products: {', '.join(p.products)})"
     )
@@ -285,7 +306,7 @@ def worker(
     )
     db = make_database(settings.resolved_database_url)
     if current_revision(db.engine) != HEAD_REVISION:
-        console.print(
+        console().print(
             "[red]error:[/red] the database is not migrated; run `finch-sandbox db upgrade`"
         )
         raise typer.Exit(2)
@@ -294,14 +315,14 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     workers = start_workers(services)
-    console.print(
+    console().print(
         f"finch-sandbox worker: {len(workers)} job loop(s) on {settings.resolved_database_url}"
     )
     stop.wait()
     # SIGTERM or Ctrl-C: jobs in hand go back to the queue for another worker.
     stop_workers(workers)
     db.dispose()
-    console.print("stopped")
+    console().print("stopped")
 
 
 @db_app.command("upgrade")
@@ -313,7 +334,7 @@ def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> No
     settings = _settings(database_url=database_url, data_dir=data_dir)
     db = make_database(settings.resolved_database_url)
     upgrade_to_head(db.engine)
-    console.print(f"database at revision {current_revision(db.engine)}")
+    console().print(f"database at revision {current_revision(db.engine)}")
     db.dispose()
 
 

@@ -83,7 +83,10 @@ def _is_empty(engine: Engine) -> bool:
 
 def _create_fresh(engine: Engine) -> None:
     from finch_sandbox.storage.models import Base, Counter
+    from finch_sandbox.storage.models.base import postgresql_conditions
 
+    if engine.dialect.name == "postgresql":
+        postgresql_conditions(Base.metadata)
     with engine.begin() as conn:
         Base.metadata.create_all(conn)
         # What the migrations insert besides the schema.

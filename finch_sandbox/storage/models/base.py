@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -18,9 +18,22 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere. Python None is SQL NULL,
-# so "no document on this side" can be queried with IS NULL.
-JsonDoc = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+class JsonDoc(TypeDecorator[Any]):
+    """JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere. Python None is SQL
+    NULL, so "no document on this side" can be queried with IS NULL. Chosen per dialect when
+    the engine first uses it, so a SQLite server never imports the PostgreSQL dialect (tens of
+    milliseconds of its start-up)."""
+
+    impl = JSON(none_as_null=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB(none_as_null=True))
+        return dialect.type_descriptor(JSON(none_as_null=True))
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -43,3 +56,24 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def partial_index(
+    name: str, *columns: str, where: str, sqlite_where: str | None = None, unique: bool = False
+) -> Index:
+    """An index over the rows matching `where` (`sqlite_where` where SQLite spells it
+    differently). PostgreSQL's condition waits in `info` until `postgresql_conditions` sets it,
+    just before the schema is created there: declaring it now would import the PostgreSQL
+    dialect into every SQLite server at start-up."""
+    index = Index(name, *columns, unique=unique, sqlite_where=text(sqlite_where or where))
+    index.info["postgresql_where"] = where
+    return index
+
+
+def postgresql_conditions(metadata: MetaData) -> None:
+    """Give the partial indexes their PostgreSQL conditions (idempotent)."""
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            where = index.info.get("postgresql_where")
+            if where is not None:
+                index.dialect_kwargs["postgresql_where"] = text(where)

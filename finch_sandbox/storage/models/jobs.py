@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from finch_sandbox.storage.models.base import Base, UtcDateTime
+from finch_sandbox.storage.models.base import Base, UtcDateTime, partial_index
 
 ACTIVE_STATUSES = ("pending", "in_progress")
 
@@ -38,14 +38,11 @@ class Job(Base):
 
     __table_args__ = (
         # Finch runs one data_sync_all per connection at a time; the database enforces it.
-        Index(
+        partial_index(
             "uq_jobs_one_active_sync",
             "connection_id",
             unique=True,
-            sqlite_where=text("status IN ('pending', 'in_progress') AND type = 'data_sync_all'"),
-            postgresql_where=text(
-                "status IN ('pending', 'in_progress') AND type = 'data_sync_all'"
-            ),
+            where="status IN ('pending', 'in_progress') AND type = 'data_sync_all'",
         ),
         Index("ix_jobs_claim", "status", "created_at"),
         Index("ix_jobs_listing", "connection_id", "kind", "created_at", "seq"),

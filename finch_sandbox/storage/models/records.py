@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from finch_sandbox.storage.models.base import Base, JsonDoc
+from finch_sandbox.storage.models.base import Base, JsonDoc, partial_index
 
 
 class Record(Base):
@@ -36,20 +36,16 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_listing", "connection_id", "kind", "parent_id", "position"),
         # The synced side's listings and counts, answered from the index alone.
-        Index(
+        partial_index(
             "ix_records_synced",
             "connection_id",
             "kind",
             "parent_id",
             "position",
-            sqlite_where=text("synced_doc IS NOT NULL"),
-            postgresql_where=text("synced_doc IS NOT NULL"),
+            where="synced_doc IS NOT NULL",
         ),
-        Index(
-            "ix_records_dirty",
-            "connection_id",
-            # Spelled as the ORM renders `dirty == True`, so the planners match it.
-            sqlite_where=text("dirty = 1"),
-            postgresql_where=text("dirty = true"),
+        # Spelled as the ORM renders `dirty == True`, so the planners match it.
+        partial_index(
+            "ix_records_dirty", "connection_id", where="dirty = true", sqlite_where="dirty = 1"
         ),
     )
