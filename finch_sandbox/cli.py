@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from finch_sandbox import __version__
-from finch_sandbox.settings import Settings, load_settings, settings_env
+from finch_sandbox.settings import ENV_PREFIX, Settings, load_settings, settings_env
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,7 +66,17 @@ def _quiet_server_class() -> type:
 
 
 def _settings(**overrides: object) -> Settings:
-    return load_settings(**overrides)
+    from pydantic import ValidationError
+
+    try:
+        return load_settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            given = overrides.get(name) is not None
+            source = f"--{name.replace('_', '-')}" if given else f"{ENV_PREFIX}{name.upper()}"
+            typer.echo(f"error: {source}={error['input']!s}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

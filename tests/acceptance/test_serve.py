@@ -130,3 +130,32 @@ def test_serve_prints_base_url_and_credentials(tmp_path: Path, database_url: str
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) == 0
         proc.stdout.close()
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["serve"], {"FINCH_SANDBOX_PORT": "abc"}, "FINCH_SANDBOX_PORT=abc: Input should be"),
+        (["serve", "--port", "99999"], {}, "--port=99999: Input should be less than"),
+        (
+            ["worker"],
+            {"finch_sandbox_job_duration": "-1"},
+            "FINCH_SANDBOX_JOB_DURATION=-1: Input should be greater",
+        ),
+    ],
+)
+def test_bad_settings_are_named_and_refused(
+    tmp_path: Path, argv: list[str], env: dict[str, str], expected: str
+) -> None:
+    result = subprocess.run(
+        [*CLI, *argv],
+        env=cli_env(env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / ".finch-sandbox").exists(), "nothing is created before the refusal"

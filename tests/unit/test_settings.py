@@ -1,0 +1,61 @@
+"""Settings come from FINCH_SANDBOX_* variables, with explicit values on top."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from finch_sandbox.settings import Settings, env_values, load_settings, settings_env
+
+
+def test_variables_are_read_case_insensitively_and_others_ignored() -> None:
+    environ = {
+        "FINCH_SANDBOX_PORT": "5000",
+        "finch_sandbox_seed": "9",
+        "FINCH_SANDBOX_NOT_A_SETTING": "x",
+        "PORT": "1",
+    }
+    assert env_values(environ) == {"port": "5000", "seed": "9"}
+
+
+def test_strings_are_parsed_into_each_fields_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "FINCH_SANDBOX_PORT": "5000",
+        "FINCH_SANDBOX_WORKER": "false",
+        "FINCH_SANDBOX_JOB_DURATION": "0.25",
+        "FINCH_SANDBOX_DATA_DIR": "/tmp/somewhere",
+        "FINCH_SANDBOX_DATABASE_URL": "postgres://u@h/db",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(seed=3, port=None)
+    assert settings.port == 5000 and settings.seed == 3
+    assert settings.worker is False and settings.job_duration == 0.25
+    assert settings.data_dir == Path("/tmp/somewhere")
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_explicit_values_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINCH_SANDBOX_PORT", "5000")
+    assert load_settings(port=6000).port == 6000
+
+
+def test_settings_built_directly_do_not_read_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FINCH_SANDBOX_PORT", "5000")
+    assert Settings().port == 4010
+
+
+def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINCH_SANDBOX_REFRESHES_PER_HOUR", "-1")
+    with pytest.raises(ValidationError, match="refreshes_per_hour"):
+        load_settings()
+
+
+def test_settings_env_round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = Settings(port=5001, worker=False, job_duration=0.5, public_url=None, seed=77)
+    for name, value in settings_env(original).items():
+        monkeypatch.setenv(name, value)
+    assert load_settings() == original
