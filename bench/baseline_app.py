@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The same call as finch_sandbox/cli.py's `serve`: one granian worker, ASGI, no websockets.
+    # As finch_sandbox/cli.py's `serve` runs granian: one process, ASGI, no websockets.
     Granian(
         "bench.baseline_app:app_from_env",
         factory=True,

@@ -829,15 +829,21 @@ def run(args: argparse.Namespace, node: str | None) -> Results:
                     results.errors[name] = str(exc)
                     log(f"{LABELS[name]}: FAILED: {exc}")
 
-            for name in servers:
-                if name in results.errors:
-                    continue
-                log(f"{LABELS[name]}: {args.launches} launch(es) to first 2xx")
-                try:
-                    results.launch_ms[name] = measure_launches(procs, kinds[name], args.launches)
-                except RuntimeError as exc:
-                    results.errors[f"{name}_launch"] = str(exc)
-                    log(f"{LABELS[name]}: launch FAILED: {exc}")
+            # Round-robin, one launch of each server per round: on a shared machine whose speed
+            # drifts over minutes, every server then meets the same slow and fast spells.
+            launching = [name for name in servers if name not in results.errors]
+            log(f"{', '.join(LABELS[n] for n in launching)}: {args.launches} launch round(s)")
+            for _ in range(args.launches):
+                for name in list(launching):
+                    try:
+                        sample = measure_launches(procs, kinds[name], 1)
+                    except RuntimeError as exc:
+                        results.errors[f"{name}_launch"] = str(exc)
+                        log(f"{LABELS[name]}: launch FAILED: {exc}")
+                        launching.remove(name)
+                        results.launch_ms.pop(name, None)
+                        continue
+                    results.launch_ms.setdefault(name, []).extend(sample)
         finally:
             procs.stop_all()
     return results
