@@ -13,7 +13,8 @@ from collections import OrderedDict
 from typing import Generic, Protocol, TypeVar
 
 from finch_sandbox.services.principal import Principal
-from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.db import Database, autocommit_read
+from finch_sandbox.storage.repositories.connections import read_change_version
 from finch_sandbox.storage.uow import UnitOfWork
 
 V = TypeVar("V")
@@ -85,8 +86,13 @@ class DatabaseTracker:
         self._db = db
 
     def stamp(self, connection_id: str) -> int:
-        with UnitOfWork(self._db) as uow:
-            version = uow.connections.change_version(connection_id)
+        if self._db.autocommit is not None:
+            version = autocommit_read(
+                self._db.autocommit, lambda conn: read_change_version(conn, connection_id)
+            )
+        else:
+            with UnitOfWork(self._db) as uow:
+                version = uow.connections.change_version(connection_id)
         return -1 if version is None else version
 
     def touch(self, connection_id: str) -> None:
@@ -112,14 +118,20 @@ class StampedCache(Generic[V]):
         self._entries: OrderedDict[object, tuple[str, int, V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: object) -> V | None:
+    def get(self, key: object, seen: dict[str, int] | None = None) -> V | None:
+        """The value if its connection has not changed since it was stored. `seen` carries
+        stamps already read for this request, so one request checks a connection once (a
+        database read per check on PostgreSQL)."""
         entry = self._entries.get(key)
         if entry is None:
             return None
         connection_id, stamp, value = entry
-        if stamp != self._tracker.stamp(connection_id):
-            return None
-        return value
+        current = seen.get(connection_id) if seen is not None else None
+        if current is None:
+            current = self._tracker.stamp(connection_id)
+            if seen is not None:
+                seen[connection_id] = current
+        return value if stamp == current else None
 
     def put(self, key: object, connection_id: str, stamp: int, value: V) -> None:
         with self._lock:

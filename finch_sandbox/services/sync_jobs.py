@@ -219,11 +219,13 @@ class SyncJobService:
         for connection_id in connection_ids:
             self._tracker.touch(connection_id)
 
-    def cached_enqueue(self, principal: Principal) -> EnqueueResult | None:
+    def cached_enqueue(
+        self, principal: Principal, seen: dict[str, int] | None = None
+    ) -> EnqueueResult | None:
         """The answer to an enqueue while a known job is still active, without the database."""
         if principal.is_assisted:
             return None
-        hit = self._caches.responses.get(self._active_key(principal.connection_id))
+        hit = self._caches.responses.get(self._active_key(principal.connection_id), seen)
         return hit if isinstance(hit, EnqueueResult) else None
 
     def _active_key(self, connection_id: str, now: datetime | None = None) -> tuple[str, ...]:

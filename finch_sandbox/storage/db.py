@@ -11,17 +11,20 @@ runs, as a SQLite read transaction does.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
 
 # Per process. Requests run in a thread pool (40 threads) beside one worker thread, but a unit
 # of work holds its connection only for its own statements, so 10 kept open plus 10 on demand
@@ -30,6 +33,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 10
 POSTGRES_MAX_OVERFLOW = 10
 POSTGRES_POOL_TIMEOUT = 30
+# Freshness checks mostly run one at a time on the event loop; the threadpool adds a few.
+AUTOCOMMIT_POOL_SIZE = 4
 APPLICATION_NAME = "finch-sandbox"
 
 
@@ -49,6 +54,9 @@ class Database:
     # SQLite file: writers of this process queue here, in order, instead of polling the file
     # lock through SQLite's busy handler (whose sleeps reach 100 ms and make the tail slow).
     write_lock: threading.Lock | None = None
+    # PostgreSQL: autocommit connections for single-statement reads that need no snapshot
+    # (freshness checks, one per cached answer): no BEGIN, no rollback, no ping.
+    autocommit: Engine | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,6 +68,20 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.autocommit is not None:
+            self.autocommit.dispose()
+
+
+def autocommit_read(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """`read` on an autocommit connection, once more on a fresh one if the first was dead."""
+    try:
+        with engine.connect() as conn:
+            return read(conn)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return read(conn)
 
 
 def is_memory_sqlite(url: str) -> bool:
@@ -98,11 +120,23 @@ def _postgresql_database(url: str) -> Database:
     reader_engine = engine.execution_options(
         isolation_level="REPEATABLE READ", postgresql_readonly=True
     )
+    # Its own small pool, without pre-ping: a pinged checkout would double the round trips
+    # of each check. A connection the server dropped fails one statement, which the caller
+    # retries on a fresh one (see `autocommit_read`).
+    autocommit = create_engine(
+        url,
+        pool_size=AUTOCOMMIT_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        pool_timeout=POSTGRES_POOL_TIMEOUT,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"application_name": APPLICATION_NAME},
+    )
     return Database(
         engine,
         sessionmaker(reader_engine, expire_on_commit=False),
         sessionmaker(engine, expire_on_commit=False),
         None,
+        autocommit=autocommit,
     )
 
 

@@ -265,25 +265,33 @@ def test_unknown_job_types_are_refused(
         assert "[body:type]" in response.json()["message"]
 
 
-def test_a_burst_of_enqueues_takes_the_database_once(slow_server: ThreadedServer) -> None:
-    services: Services = slow_server.app.state.services
-    app = make_client(slow_server.base_url, SpecRecorder())
+@pytest.fixture
+def workerless_server(settings: Settings, clock: FrozenClock) -> Iterator[ThreadedServer]:
+    """No job worker: jobs stay pending, so nothing but the requests moves a connection."""
+    quiet = settings.model_copy(update={"worker": False})
+    with ThreadedServer(create_app(quiet, clock=clock)) as running:
+        yield running
+
+
+def test_a_burst_of_enqueues_takes_the_database_once(workerless_server: ThreadedServer) -> None:
+    services: Services = workerless_server.app.state.services
+    app = make_client(workerless_server.base_url, SpecRecorder())
     tokens = [
         app.sandbox.connections.create(provider_id="gusto", employee_size=2).access_token
         for _ in range(2)
     ]
     for token in tokens:  # authenticated once, so both are measured with a cached token
-        make_client(slow_server.base_url, SpecRecorder(), token).account.introspect()
+        make_client(workerless_server.base_url, SpecRecorder(), token).account.introspect()
 
     def auth(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
     with statements(services.db.engine, "accounts", "jobs") as one:
-        first = make_client(slow_server.base_url, SpecRecorder(), tokens[0])
+        first = make_client(workerless_server.base_url, SpecRecorder(), tokens[0])
         assert first.sandbox.jobs.create(type="data_sync_all").job_id
     with statements(services.db.engine, "accounts", "jobs") as many:
         answers = burst(
-            slow_server.base_url,
+            workerless_server.base_url,
             32,
             "POST",
             "/sandbox/jobs",

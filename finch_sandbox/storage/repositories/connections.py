@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import Connection as DbConnection
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from finch_sandbox.storage.models import Account, Connection, Counter
+
+
+def read_change_version(conn: DbConnection, connection_id: str) -> int | None:
+    """The connection's `change_version`, in one statement outside any unit of work."""
+    return conn.execute(
+        select(Connection.change_version).where(Connection.id == connection_id)
+    ).scalar_one_or_none()
 
 
 class ConnectionRepository:
