@@ -22,18 +22,18 @@ class StatementCount:
 
 
 @contextmanager
-def statements(engine: Engine, *tables: str) -> Iterator[StatementCount]:
+def statements(engine: Engine, matching: str) -> Iterator[StatementCount]:
     """Counts the SQL statements request handling runs on the engine inside the block that
-    name one of `tables` (the work itself, not the freshness checks of cached answers, which
-    cost a read each on PostgreSQL)."""
+    match the regular expression `matching`: the work itself, not the freshness checks of
+    cached answers, which cost a read each on PostgreSQL."""
     count = StatementCount()
     lock = threading.Lock()
-    names = re.compile(r"\b(" + "|".join(map(re.escape, tables)) + r")\b")
+    pattern = re.compile(matching)
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if threading.current_thread().name.startswith(WORKER_THREAD_PREFIX):
             return  # the job worker's own polling is not the requests' doing
-        if not names.search(statement):
+        if not pattern.search(statement):
             return
         with lock:
             count.n += 1

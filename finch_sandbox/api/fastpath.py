@@ -13,8 +13,10 @@ connection its answer is that job: that case is answered here too, from the serv
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+import anyio.to_thread
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -115,23 +117,28 @@ class FastPath:
     async def _principal_or_forward(
         self, scope: Scope, receive: Receive, send: Send, body: bytes, seen: dict[str, int]
     ) -> tuple[str, Principal | None]:
-        """The caller's cached principal; without one, the request goes to the full app, which
-        authenticates it (and caches the principal when the token is good), and None comes
-        back. Of a burst of requests whose token is not cached yet, one goes first."""
+        """The caller's principal, from the cache or looked up once for a burst of callers
+        with the same token. Without one (a bad token, a lookup that could not be cached), the
+        request goes to the full app, which answers it, and None comes back."""
         token = _bearer_token(scope)
-        if token is None:
-            await self.app(scope, _replay(body, receive), send)
-            return "", None
         principals = self.services.caches.principals
-        principal = principals.get(token, seen)
-        if principal is None:
+        principal = principals.get(token, seen) if token else None
+        if token and principal is None:
+
+            async def authenticate() -> None:
+                # Only the lookup is shared, not the leader's request: the others should not
+                # wait on a slow report it happens to be asking for.
+                with contextlib.suppress(Exception):  # the full app answers failures itself
+                    await anyio.to_thread.run_sync(self.services.connections.authenticate, token)
+
             # Looks after a wait read the stamp afresh: the leader's fill is newer than `seen`.
-            principal = await self.flights.look_or_lead(
-                ("token", token),
-                lambda: principals.get(token),
-                lambda: self.app(scope, _replay(body, receive), send),
+            found = await self.flights.look_or_lead(
+                ("token", token), lambda: principals.get(token), authenticate
             )
-        return token, principal
+            principal = found if found is not None else principals.get(token)
+        if principal is None:
+            await self.app(scope, _replay(body, receive), send)
+        return token or "", principal
 
     def _base_url(self, scope: Scope) -> str:
         configured = self.services.settings.public_url

@@ -286,10 +286,10 @@ def test_a_burst_of_enqueues_takes_the_database_once(workerless_server: Threaded
     def auth(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
-    with statements(services.db.engine, "accounts", "jobs") as one:
+    with statements(services.db.engine, r"\b(accounts|jobs)\b") as one:
         first = make_client(workerless_server.base_url, SpecRecorder(), tokens[0])
         assert first.sandbox.jobs.create(type="data_sync_all").job_id
-    with statements(services.db.engine, "accounts", "jobs") as many:
+    with statements(services.db.engine, r"\b(accounts|jobs)\b") as many:
         answers = burst(
             workerless_server.base_url,
             32,
