@@ -3,99 +3,74 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from finch_sandbox.api.flights import Flights
 
 
-def run(coro: object) -> object:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+class Work:
+    """A lead that counts its runs and, on the runs `fills` accepts, leaves a result."""
+
+    def __init__(self, fills: Callable[[int], bool], *, fail: bool = False) -> None:
+        self.fills = fills
+        self.fail = fail
+        self.runs = 0
+        self.cache: dict[str, str] = {}
+
+    async def lead(self) -> None:
+        self.runs += 1
+        await asyncio.sleep(0.005)
+        if self.fail:
+            raise RuntimeError("boom")
+        if self.fills(self.runs):
+            self.cache["k"] = f"run {self.runs}"
+
+    def look(self) -> str | None:
+        return self.cache.get("k")
+
+
+def burst(work: Work, callers: int) -> tuple[list[object], Flights]:
+    """`callers` concurrent look_or_lead calls on one key; their results (or exceptions)."""
+
+    async def scenario() -> tuple[list[object], Flights]:
+        flights = Flights()
+        results = await asyncio.gather(
+            *(flights.look_or_lead("k", work.look, work.lead) for _ in range(callers)),
+            return_exceptions=True,
+        )
+        return list(results), flights
+
+    return asyncio.run(scenario())
 
 
 def test_one_caller_leads_and_the_others_find_its_result() -> None:
-    async def scenario() -> tuple[list[str | None], int]:
-        flights = Flights()
-        cache: dict[str, str] = {}
-        leads = 0
-
-        async def lead() -> None:
-            nonlocal leads
-            leads += 1
-            await asyncio.sleep(0.01)
-            cache["k"] = "done"
-
-        results = await asyncio.gather(
-            *(flights.look_or_lead("k", lambda: cache.get("k"), lead) for _ in range(32))
-        )
-        return list(results), leads
-
-    results, leads = run(scenario())  # type: ignore[misc]
-    assert leads == 1
-    assert results.count(None) == 1 and results.count("done") == 31
+    work = Work(fills=lambda _run: True)
+    results, _ = burst(work, 32)
+    assert work.runs == 1
+    assert results.count(None) == 1 and results.count("run 1") == 31
 
 
 def test_when_the_leader_leaves_nothing_the_next_in_line_leads() -> None:
-    async def scenario() -> tuple[list[str | None], int]:
-        flights = Flights()
-        cache: dict[str, str] = {}
-        leads = 0
-
-        async def lead() -> None:
-            nonlocal leads
-            leads += 1
-            await asyncio.sleep(0.005)
-            if leads == 2:  # the first attempt was overtaken by a write and cached nothing
-                cache["k"] = "second"
-
-        results = await asyncio.gather(
-            *(flights.look_or_lead("k", lambda: cache.get("k"), lead) for _ in range(8))
-        )
-        return list(results), leads
-
-    results, leads = run(scenario())  # type: ignore[misc]
-    assert leads == 2
-    assert results.count(None) == 2 and results.count("second") == 6
+    # The first run was overtaken by a write and cached nothing; the second one did.
+    work = Work(fills=lambda run: run == 2)
+    results, _ = burst(work, 8)
+    assert work.runs == 2
+    assert results.count(None) == 2 and results.count("run 2") == 6
 
 
 def test_callers_that_never_find_a_result_end_up_doing_the_work_themselves() -> None:
-    async def scenario() -> int:
-        flights = Flights()
-        leads = 0
-
-        async def lead() -> None:
-            nonlocal leads
-            leads += 1
-            await asyncio.sleep(0.001)
-
-        results = await asyncio.gather(
-            *(flights.look_or_lead("k", lambda: None, lead) for _ in range(3))
-        )
-        assert results == [None, None, None]
-        return leads
-
-    assert run(scenario()) == 3  # each once: nobody is stuck waiting forever
+    work = Work(fills=lambda _run: False)
+    results, _ = burst(work, 3)
+    assert results == [None, None, None]
+    assert work.runs == 3  # each once: nobody is stuck waiting forever
 
 
 def test_a_failing_leader_releases_the_others_and_the_key() -> None:
-    async def scenario() -> tuple[list[object], int]:
-        flights = Flights()
-        calls = 0
-
-        async def lead() -> None:
-            nonlocal calls
-            calls += 1
-            await asyncio.sleep(0.001)
-            raise RuntimeError("boom")
-
-        results = await asyncio.gather(
-            *(flights.look_or_lead("k", lambda: None, lead) for _ in range(4)),
-            return_exceptions=True,
-        )
-        assert len(flights) == 0
-        return list(results), calls
-
-    results, calls = run(scenario())  # type: ignore[misc]
+    work = Work(fills=lambda _run: True, fail=True)
+    results, flights = burst(work, 4)
     assert all(isinstance(r, RuntimeError) for r in results)
-    assert calls == 4
+    assert work.runs == 4
+    assert len(flights) == 0
 
 
 def test_keys_are_independent() -> None:
@@ -114,5 +89,4 @@ def test_keys_are_independent() -> None:
         )
         return order
 
-    order = run(scenario())
-    assert order[:2] == ["start a", "start b"]  # b did not wait for a
+    assert asyncio.run(scenario())[:2] == ["start a", "start b"]  # b did not wait for a
