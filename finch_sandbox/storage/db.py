@@ -33,8 +33,11 @@ T = TypeVar("T")
 POSTGRES_POOL_SIZE = 10
 POSTGRES_MAX_OVERFLOW = 10
 POSTGRES_POOL_TIMEOUT = 30
-# Freshness checks mostly run one at a time on the event loop; the threadpool adds a few.
-AUTOCOMMIT_POOL_SIZE = 4
+# Freshness checks mostly run one at a time on the event loop; the threadpool adds a few, and
+# each takes a fraction of a millisecond. Kept small so that several API and worker processes
+# still fit in PostgreSQL's default max_connections (100) beside their main pools.
+AUTOCOMMIT_POOL_SIZE = 2
+AUTOCOMMIT_MAX_OVERFLOW = 4
 APPLICATION_NAME = "finch-sandbox"
 
 
@@ -126,7 +129,7 @@ def _postgresql_database(url: str) -> Database:
     autocommit = create_engine(
         url,
         pool_size=AUTOCOMMIT_POOL_SIZE,
-        max_overflow=POSTGRES_MAX_OVERFLOW,
+        max_overflow=AUTOCOMMIT_MAX_OVERFLOW,
         pool_timeout=POSTGRES_POOL_TIMEOUT,
         isolation_level="AUTOCOMMIT",
         connect_args={"application_name": APPLICATION_NAME},
