@@ -9,6 +9,9 @@ errors and everything else go through the full app, which owns every rule.
 
 POST /sandbox/jobs is a write, not a read, but while a job is already running for the
 connection its answer is that job: that case is answered here too, from the service's record.
+
+When a stamp moves, every client of that connection misses at the same moment; the token
+lookup, each answer's capture and the enqueue are then done once for the burst (api/flights.py).
 """
 
 from __future__ import annotations
