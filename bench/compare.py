@@ -87,14 +87,19 @@ class Processes:
         self._logs: dict[int, Path] = {}
 
     def start(
-        self, argv: Sequence[str], *, name: str, env: Mapping[str, str] | None = None
+        self,
+        argv: Sequence[str],
+        *,
+        name: str,
+        env: Mapping[str, str] | None = None,
+        cwd: Path = REPO_ROOT,
     ) -> subprocess.Popen[bytes]:
         log = self._log_dir / f"{name}-{len(self._logs)}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 list(argv),
                 env=dict(env) if env is not None else None,
-                cwd=REPO_ROOT,
+                cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -135,9 +140,14 @@ class Processes:
 
 @contextlib.contextmanager
 def running(
-    procs: Processes, argv: Sequence[str], *, name: str, env: Mapping[str, str] | None = None
+    procs: Processes,
+    argv: Sequence[str],
+    *,
+    name: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path = REPO_ROOT,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    proc = procs.start(argv, name=name, env=env)
+    proc = procs.start(argv, name=name, env=env, cwd=cwd)
     try:
         yield proc
     finally:
@@ -475,6 +485,8 @@ class ServerKind:
     argv: Callable[[int], list[str]]
     env: Callable[[], dict[str, str]] = field(default=lambda: dict(os.environ))
     ready_path: str = "/providers"
+    # Where the process starts; `python -m finch_sandbox` imports the package found there.
+    cwd: Path = REPO_ROOT
 
 
 def finch_kind(data_dir_factory: Callable[[], Path], job_duration: str = "1") -> ServerKind:
@@ -677,7 +689,7 @@ def measure_launches(procs: Processes, kind: ServerKind, launches: int) -> list[
         env = kind.env()
         argv = kind.argv(port)
         started = time.perf_counter()
-        with running(procs, argv, name=f"{kind.name}-launch", env=env) as proc:
+        with running(procs, argv, name=f"{kind.name}-launch", env=env, cwd=kind.cwd) as proc:
             elapsed = wait_until_ready(
                 procs, proc, f"http://127.0.0.1:{port}{kind.ready_path}", READY_HEADERS, started
             )
