@@ -13,6 +13,7 @@ from typing import Any
 from finch_sandbox.errors import (
     AccountSetupRequired,
     BadRequest,
+    DataNotReady,
     FinchError,
     InsufficientPermissions,
     InsufficientScope,
@@ -22,18 +23,6 @@ from finch_sandbox.errors import (
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
-
-
-class DataNotReady(FinchError):
-    """Assisted connections answer 202 until Finch has set them up (behavior.md §2.5)."""
-
-    status_code = 202
-    name = "accepted"
-    finch_code = "data_sync_in_progress"
-    default_message = (
-        "The data for this connection is not available yet; the connection is still being set up"
-    )
-
 
 STATUS_ERRORS: dict[str, type[FinchError]] = {
     "pending": DataNotReady,

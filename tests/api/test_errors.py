@@ -130,8 +130,8 @@ def test_oversized_body_is_413(raw: httpx.Client, connection: Any, client: Finch
         content=huge,
         headers={**bearer(connection), "Content-Type": "application/json"},
     )
-    assert response.status_code == 413
-    assert response.json()["name"] == "payload_too_large_error"
+    body = assert_finch_error(response, 413, "larger than the limit")
+    assert body["name"] == "payload_too_large_error"
     assert snapshot(client) == before
 
 

@@ -185,6 +185,8 @@ def test_quota_exhaustion_and_window_rollover(
         client.jobs.automated.create(type="data_sync_all")
     body = info.value.body
     assert body["allowed_refreshes"] == 2 and body["remaining_refreshes"] == 0  # type: ignore[index]
+    assert body["name"] == "rate_limit_exceeded_error"  # type: ignore[index]
+    assert body["finch_code"] == "finch_application_rl"  # type: ignore[index]
     # START is 15:30 UTC: the window is the clock hour, so the quota returns at 16:00.
     assert body["retry_at"] == "2026-11-02T16:00:00.000Z"  # type: ignore[index]
     assert info.value.response.headers["x-should-retry"] == "false"
