@@ -13,16 +13,7 @@ from dataclasses import replace
 
 from finch_sandbox.api.caches import Caches
 from finch_sandbox.services.principal import Principal
-from finch_sandbox.services.sync_jobs import EnqueueResult, SyncJobService, job_url
-
-
-def enqueue_body(result: EnqueueResult, base: str) -> dict[str, object]:
-    return {
-        "job_id": result.job_id,
-        "job_url": job_url(base, result.job_id) if result.job_id else None,
-        "allowed_refreshes": result.allowed_refreshes,
-        "remaining_refreshes": result.remaining_refreshes,
-    }
+from finch_sandbox.services.sync_jobs import EnqueueResult, SyncJobService
 
 
 class Enqueues:

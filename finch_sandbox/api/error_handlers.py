@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Send
 
+from finch_sandbox.api.schemas.wire import wire_value
 from finch_sandbox.errors import BadRequest, FinchError, NotFound, ServerError, error_for_status
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 def error_parts(error: FinchError) -> tuple[int, RawHeaders, bytes]:
     """Status, headers and body of the answer to `error`."""
-    body = orjson.dumps(error.body())
+    body = orjson.dumps({k: wire_value(v) for k, v in error.body().items()})
     headers: RawHeaders = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

@@ -24,9 +24,9 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from finch_sandbox.api.deps import Edge
-from finch_sandbox.api.enqueues import enqueue_body
 from finch_sandbox.api.flights import Flights
 from finch_sandbox.api.principals import bearer_token
+from finch_sandbox.api.schemas.jobs import enqueue_answer
 from finch_sandbox.services.principal import Principal
 
 # Reads whose answer depends only on the token, the request and the connection's state.
@@ -117,7 +117,7 @@ class FastPath:
                 lambda: self.app(scope, _replay(body, receive), send),
             )
         if result is not None:
-            payload = orjson.dumps(enqueue_body(result, self._base_url(scope)))
+            payload = orjson.dumps(enqueue_answer(result, self._base_url(scope)))
             await _Captured.of(payload).send(send)
 
     async def _principal_or_forward(

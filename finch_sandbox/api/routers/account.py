@@ -7,13 +7,14 @@ from starlette.responses import Response
 
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas.account import introspection
 
 router = APIRouter(tags=["Management"])
 
 
 @router.get("/introspect")
 def introspect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
-    return json_response(services.connections.introspect(principal))
+    return json_response(introspection(services.connections.introspect(principal)))
 
 
 @router.post("/disconnect")

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas import hris as wire
 from finch_sandbox.api.schemas.common import IsoDate, WireModel
 from finch_sandbox.errors import BadRequest
 from finch_sandbox.services.employer_data import PayStatementRequest
@@ -74,7 +75,8 @@ def get_directory(
     entity_ids: EntityIds = None,
 ) -> Response:
     _check_entity(principal, entity_ids)
-    return json_response(services.employer_data.directory(principal, limit=limit, offset=offset))
+    page = services.employer_data.directory(principal, limit=limit, offset=offset)
+    return json_response(wire.directory(page))
 
 
 @router.post("/employer/individual")
@@ -88,7 +90,7 @@ def get_individuals(
     include_ssn = body.options is not None and "ssn" in body.options.include
     ids = [item.individual_id for item in body.requests]
     return json_response(
-        services.employer_data.individuals(principal, ids, include_ssn=include_ssn)
+        wire.batch(services.employer_data.individuals(principal, ids, include_ssn=include_ssn))
     )
 
 
@@ -101,7 +103,7 @@ def get_employments(
 ) -> Response:
     _check_entity(principal, entity_ids)
     ids = [item.individual_id for item in body.requests]
-    return json_response(services.employer_data.employments(principal, ids))
+    return json_response(wire.batch(services.employer_data.employments(principal, ids)))
 
 
 @router.get("/employer/payment")
@@ -127,4 +129,6 @@ def get_pay_statements(
 ) -> Response:
     _check_entity(principal, entity_ids)
     requests = [PayStatementRequest(r.payment_id, r.limit, r.offset) for r in body.requests]
-    return json_response(services.employer_data.pay_statements(principal, requests))
+    return json_response(
+        wire.pay_statements(services.employer_data.pay_statements(principal, requests))
+    )

@@ -17,6 +17,7 @@ from finch_sandbox.api.schemas.sandbox import (
     IndividualFields,
     PaymentCreateParams,
 )
+from finch_sandbox.api.schemas.wire import wire_date
 
 router = APIRouter(tags=["Sandbox"])
 
@@ -64,11 +65,12 @@ def create_directory(
 def create_payment(
     body: PaymentCreateParams, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
+    created = services.data_edits.create_payment(
+        principal,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        pay_statements=[s.model_dump() for s in body.pay_statements],
+    )
     return json_response(
-        services.data_edits.create_payment(
-            principal,
-            start_date=body.start_date,
-            end_date=body.end_date,
-            pay_statements=[s.model_dump() for s in body.pay_statements],
-        )
+        {"payment_id": created.payment_id, "pay_date": wire_date(created.pay_date)}
     )

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from finch_sandbox.api.deps import CurrentPrincipal, EdgeDep, ServicesDep
-from finch_sandbox.api.enqueues import enqueue_body
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.routers.jobs import base_url
 from finch_sandbox.api.schemas.common import WireModel
+from finch_sandbox.api.schemas.jobs import enqueue_answer
 
 router = APIRouter(tags=["Sandbox"])
 
@@ -38,7 +38,7 @@ def create_sandbox_job(
         result = edge.services.sync_jobs.sync_assisted(principal)
     else:
         result = edge.enqueues.cached(principal) or edge.enqueues.enqueue(principal)
-    return json_response(enqueue_body(result, base_url(request, edge.services)))
+    return json_response(enqueue_answer(result, base_url(request, edge.services)))
 
 
 @router.get("/sandbox/jobs/configuration")
