@@ -10,6 +10,7 @@ import httpx
 import pytest
 from finch import Finch
 
+from finch_sandbox.api.caches import StampedCache
 from finch_sandbox.api.deps import Edge
 from finch_sandbox.services import Services
 from finch_sandbox.testing import ThreadedServer
@@ -197,3 +198,36 @@ def test_a_burst_with_a_cold_token_looks_it_up_once_whatever_each_request_asks(
     assert {r.status_code for answers in results.values() for r in answers} == {200}
     assert len(results) == 3
     assert lookups.n == 1
+
+
+def test_answers_vary_by_the_headers_their_route_declares(
+    client: Finch, raw: httpx.Client, connection: Any
+) -> None:
+    job = client.sandbox.jobs.create(type="data_sync_all")
+    path = f"/jobs/automated/{job.job_id}"
+    for _ in range(2):  # captured and replayed for host a
+        answer = raw.get(path, headers={**headers(connection.access_token), "Host": "a.test"})
+        assert answer.json()["job_url"].startswith("http://a.test/")
+    other = raw.get(path, headers={**headers(connection.access_token), "Host": "b.test"})
+    assert other.json()["job_url"].startswith("http://b.test/")
+
+    person = client.hris.directory.list().individuals[0]
+    body = b'{"requests": [{"individual_id": "%s"}]}' % person.id.encode()
+    as_json = {**headers(connection.access_token), "Content-Type": "application/json"}
+    for _ in range(2):
+        assert raw.post("/employer/individual", content=body, headers=as_json).status_code == 200
+    as_text = {**headers(connection.access_token), "Content-Type": "text/plain"}
+    refused = raw.post("/employer/individual", content=body, headers=as_text)
+    assert refused.status_code == 400, "a JSON answer must not be replayed to a text body"
+
+
+def test_the_response_cache_is_bounded_by_bytes(server: ThreadedServer) -> None:
+    edge: Edge = server.app.state.edge
+    cache = StampedCache[bytes](edge.caches.tracker, max_bytes=10_000)
+    for index in range(20):
+        cache.put(("k", index), "connection", 0, b"x" * 1_000, 1_000)
+    assert cache.bytes <= 10_000
+    assert 5 <= len(cache) < 10
+    assert cache.get(("k", 19)) is not None and cache.get(("k", 0)) is None, "oldest go first"
+    cache.put("huge", "connection", 0, b"", 20_000)
+    assert cache.get("huge") is None, "an answer larger than the budget is not kept"

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas import hris as wire
@@ -59,6 +60,7 @@ class PayStatementBatchParams(WireModel):
 
 
 @router.get("/employer/company")
+@reads(cached=True)
 def get_company(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
@@ -67,6 +69,7 @@ def get_company(
 
 
 @router.get("/employer/directory")
+@reads(cached=True)
 def get_directory(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -80,6 +83,7 @@ def get_directory(
 
 
 @router.post("/employer/individual")
+@reads(cached=True, vary=("content-type",))
 def get_individuals(
     body: IndividualBatchParams,
     principal: CurrentPrincipal,
@@ -95,6 +99,7 @@ def get_individuals(
 
 
 @router.post("/employer/employment")
+@reads(cached=True, vary=("content-type",))
 def get_employments(
     body: EmploymentBatchParams,
     principal: CurrentPrincipal,
@@ -107,6 +112,7 @@ def get_employments(
 
 
 @router.get("/employer/payment")
+@reads(cached=True)
 def get_payments(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -121,6 +127,7 @@ def get_payments(
 
 
 @router.post("/employer/pay-statement")
+@reads(cached=True, vary=("content-type",))
 def get_pay_statements(
     body: PayStatementBatchParams,
     principal: CurrentPrincipal,

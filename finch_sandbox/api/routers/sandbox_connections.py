@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import writes
 from finch_sandbox.api.deps import ClientAuth, CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.account import account, issued
@@ -18,6 +19,7 @@ router = APIRouter(tags=["Sandbox"])
 
 
 @router.post("/sandbox/connections", dependencies=[ClientAuth])
+@writes()
 def create_connection(body: ConnectionCreateParams, services: ServicesDep) -> Response:
     token = services.connections.create_connection(
         provider_id=body.provider_id,
@@ -29,6 +31,7 @@ def create_connection(body: ConnectionCreateParams, services: ServicesDep) -> Re
 
 
 @router.post("/sandbox/connections/accounts", dependencies=[ClientAuth])
+@writes()
 def create_account(body: AccountCreateParams, services: ServicesDep) -> Response:
     token = services.connections.create_account(
         company_id=body.company_id,
@@ -40,6 +43,7 @@ def create_account(body: AccountCreateParams, services: ServicesDep) -> Response
 
 
 @router.put("/sandbox/connections/accounts")
+@writes()
 def update_account(
     body: AccountUpdateParams, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import sent_fields
@@ -23,6 +24,7 @@ router = APIRouter(tags=["Sandbox"])
 
 
 @router.put("/sandbox/company")
+@writes()
 def update_company(
     body: CompanyUpdateParams, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -30,6 +32,7 @@ def update_company(
 
 
 @router.put("/sandbox/individual/{individual_id}")
+@writes()
 def update_individual(
     individual_id: str,
     body: IndividualFields,
@@ -41,6 +44,7 @@ def update_individual(
 
 
 @router.put("/sandbox/employment/{individual_id}")
+@writes()
 def update_employment(
     individual_id: str,
     body: EmploymentFields,
@@ -52,6 +56,7 @@ def update_employment(
 
 
 @router.post("/sandbox/directory")
+@writes()
 def create_directory(
     body: Annotated[list[DirectoryItem], Body()],
     principal: CurrentPrincipal,
@@ -62,6 +67,7 @@ def create_directory(
 
 
 @router.post("/sandbox/payment")
+@writes()
 def create_payment(
     body: PaymentCreateParams, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
