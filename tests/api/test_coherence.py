@@ -36,7 +36,7 @@ def declared_routes(app: FinchApp) -> dict[tuple[str, str], RoutePolicy | None]:
     out: dict[tuple[str, str], RoutePolicy | None] = {}
     for route in flat_routes(app.routes):
         if isinstance(route, APIRoute):
-            for method in route.methods:
+            for method in route.methods or ():
                 out[(method, route.path)] = policy_of(route.endpoint)
     return out
 

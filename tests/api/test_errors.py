@@ -36,7 +36,7 @@ def snapshot(client: Finch) -> tuple[Any, ...]:
     individuals = [
         r.body.model_dump()
         for r in client.hris.individuals.retrieve_many(requests=[{"individual_id": i} for i in ids])
-    ]  # type: ignore[union-attr]
+    ]
     return (client.hris.company.retrieve().model_dump(), individuals)
 
 

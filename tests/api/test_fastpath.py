@@ -9,6 +9,7 @@ import finch
 import httpx
 import pytest
 from finch import Finch
+from finch.types.hris.individual import IndividualResponseBody as IndividualBody
 
 from finch_sandbox.api.caches import StampedCache
 from finch_sandbox.api.deps import Edge
@@ -47,11 +48,13 @@ def test_a_publish_ends_every_prepared_answer(
     client: Finch, server: ThreadedServer, connection: Any
 ) -> None:
     person = client.hris.directory.list().individuals[0]
-    body = [{"individual_id": person.id}]
-    assert (
-        client.hris.individuals.retrieve_many(requests=body).responses[0].body.first_name
-        == person.first_name
-    )  # type: ignore[union-attr]
+
+    def first_name() -> str | None:
+        (found,) = client.hris.individuals.retrieve_many(requests=[{"individual_id": person.id}])
+        assert isinstance(found.body, IndividualBody)
+        return found.body.first_name
+
+    assert first_name() == person.first_name
     assert client.account.introspect().connection_status.status == "connected"
     client.sandbox.individual.update(person.id, first_name="Fresh")
     # Edits alone change nothing visible, cached or not.
@@ -59,9 +62,7 @@ def test_a_publish_ends_every_prepared_answer(
     services: Services = server.app.state.services
     services.sync.publish(connection.connection_id)
     assert client.hris.directory.list().individuals[0].first_name == "Fresh"
-    assert (
-        client.hris.individuals.retrieve_many(requests=body).responses[0].body.first_name == "Fresh"
-    )  # type: ignore[union-attr]
+    assert first_name() == "Fresh"
 
 
 def test_disconnect_and_status_changes_end_cached_tokens(
@@ -92,7 +93,7 @@ def test_another_token_of_the_connection_is_judged_on_its_own_products(
 ) -> None:
     created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=3)
     narrow = app_client.sandbox.connections.accounts.create(
-        company_id=created.company_id, provider_id="gusto", products=["company"]
+        company_id=created.company_id or "", provider_id="gusto", products=["company"]
     )
     for _ in range(2):
         assert (

@@ -37,6 +37,7 @@ def batch(items: Sequence[BatchItem], id_field: str = "individual_id") -> dict[s
     """`{"responses": [...]}`: 200 with the document, or the item's error in Finch's envelope."""
     responses = []
     for item in items:
+        body: dict[str, Any] | None
         if item.error is not None:
             code, body = item.error.status_code, item.error.body()
         else:
