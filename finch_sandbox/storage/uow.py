@@ -98,9 +98,11 @@ class UnitOfWork:
         session = self.session
         changed = frozenset(self._changed)
         events = tuple(self._events)
-        versions = self.connections.bump_changes(changed) if changed else {}
         for hook in self._db.hooks.before_commit:
             hook(self, changed, events)
+        # After the hooks, so a change a hook marks is bumped too.
+        marked = frozenset(self._changed)
+        versions = self.connections.bump_changes(marked) if marked else {}
         session.commit()
         self._changed.clear()
         self._events.clear()
