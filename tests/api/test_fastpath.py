@@ -11,7 +11,6 @@ import pytest
 from finch import Finch
 from finch.types.hris.individual import IndividualResponseBody as IndividualBody
 
-from finch_sandbox.api.caches import StampedCache
 from finch_sandbox.api.deps import Edge
 from finch_sandbox.services import Services
 from finch_sandbox.testing import ThreadedServer
@@ -220,15 +219,3 @@ def test_answers_vary_by_the_headers_their_route_declares(
     as_text = {**headers(connection.access_token), "Content-Type": "text/plain"}
     refused = raw.post("/employer/individual", content=body, headers=as_text)
     assert refused.status_code == 400, "a JSON answer must not be replayed to a text body"
-
-
-def test_the_response_cache_is_bounded_by_bytes(server: ThreadedServer) -> None:
-    edge: Edge = server.app.state.edge
-    cache = StampedCache[bytes](edge.caches.tracker, max_bytes=10_000)
-    for index in range(20):
-        cache.put(("k", index), "connection", 0, b"x" * 1_000, 1_000)
-    assert cache.bytes <= 10_000
-    assert 5 <= len(cache) < 10
-    assert cache.get(("k", 19)) is not None and cache.get(("k", 0)) is None, "oldest go first"
-    cache.put("huge", "connection", 0, b"", 20_000)
-    assert cache.get("huge") is None, "an answer larger than the budget is not kept"
