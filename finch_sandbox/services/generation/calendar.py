@@ -180,19 +180,18 @@ def draw_calendar(rng: random.Random, frequency: str) -> PayCalendar:
     (weekly, bi-weekly) and paid a few days to a week after they end (monthly ones on the
     last day, or early the next month)."""
     if frequency in ("weekly", "bi_weekly"):
-        # Periods end on a Saturday or Sunday most often, sometimes mid-week; any of the 14
-        # starting days of a two-week cycle.
-        first_day = rng.choice((0, 0, 6, 6, 3))  # period starts Monday, Sunday or Thursday
+        # Periods start on any day of the week, most often a Monday or a Sunday, and on
+        # either week of a two-week cycle.
+        first_day = rng.choice((0, 0, 0, 6, 6, 1, 2, 3, 4, 5))
         base = date(2000, 1, 3)  # a Monday
-        offset = (first_day - base.weekday()) % 7
-        if frequency == "bi_weekly":
-            offset += 7 * rng.randrange(2)
+        offset = first_day + (7 * rng.randrange(2) if frequency == "bi_weekly" else 0)
         anchor = base + timedelta(days=offset)
-        lag = rng.choice((5, 5, 6, 6, 7, 4)) if frequency == "bi_weekly" else rng.choice((4, 5, 6))
+        lag = rng.randint(3, 8)
     elif frequency == "semi_monthly":
         anchor = date(2000, 1, 1)
-        lag = rng.choice((0, 0, 0, 5, 7))  # on the 15th and the last day, or a week behind
+        # On the 15th and the last day, or some days behind.
+        lag = rng.choice((0, 0, 0, 3, 5, 7, 10))
     else:
         anchor = date(2000, 1, 1)
-        lag = rng.choice((0, 0, 5, 10))
+        lag = rng.choice((0, 0, 1, 5, 7, 10, 15))
     return PayCalendar(frequency, anchor, lag)

@@ -88,7 +88,8 @@ def plan_pay_groups(rng: random.Random, employees: list[GeneratedEmployee]) -> l
     """One group for everyone, or (some companies with both) hourly and salaried groups."""
     hourly = [e for e in employees if _hourly(e)]
     salaried = [e for e in employees if not _hourly(e)]
-    if len(employees) >= 10 and hourly and salaried and rng.random() < 0.35:
+    active = sum(1 for e in hourly if e.employment.get("is_active"))
+    if len(employees) >= 10 and active >= 3 and salaried and rng.random() < 0.35:
         fast = "weekly" if rng.random() < 0.6 else "bi_weekly"
         slow = rng.choice([f for f in ("bi_weekly", "semi_monthly", "monthly") if f != fast])
         return [
