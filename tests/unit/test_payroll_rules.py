@@ -334,6 +334,8 @@ def test_jobs_departments_and_unions_fit_the_industry() -> None:
             assert not departments & {"Warehouse", "Logistics", "Sales", "Engineering"}
         for employee in made.employees:
             job = employee.employment
+            if job["department"]["name"] in ("Warehouse", "Logistics", "Facilities", "Programs"):
+                assert job["location"]["name"] != "Remote"  # work done where it is
             if job["union_code"]:
                 unions[(job["union_code"], job["department"]["name"])] += 1
                 assert job["income"]["unit"] == "hourly" and job["union_local"]

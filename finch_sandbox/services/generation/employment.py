@@ -46,6 +46,8 @@ _SHIRTS = Weighted(("XS", "S", "M", "L", "XL", "XXL"), (4, 18, 30, 27, 15, 6))
 IC_LEVELS = Weighted((0, 1, 2), (30, 45, 25))  # junior, mid, senior
 _HOURLY_SUBTYPES = Weighted(("full_time", "part_time", "temp", "seasonal"), (70, 24, 4, 2))
 
+# Workers' comp codes of desk jobs (clerical, outside sales): the jobs that can be remote.
+_DESK_CLASS_CODES = frozenset({"8810", "8742"})
 _SPAN = 8  # the most direct reports a manager has before a layer of leads is added
 
 
@@ -199,6 +201,8 @@ def build_employee(
     employment_type, subtype, hourly = kind
     office = given["location"] if "location" in given else ctx.pick_location(rng)
     ages = (19, 24) if subtype == "intern" else _AGES[min(role.level, CEO_LEVEL)]
+    # Warehouse, drivers, facilities, programs: work that is done where it is.
+    on_site = spec.class_code not in _DESK_CLASS_CODES
     individual = make_individual(
         rng,
         individual_id=role.id,
@@ -208,6 +212,7 @@ def build_employee(
         work_city=city_for(office, rng),
         taken_emails=ctx.taken_emails,
         partial=given,
+        on_site=on_site,
     )
     dob = as_date(individual["dob"]) or add_years(today, -35)
     if role.level >= CEO_LEVEL:
@@ -231,8 +236,10 @@ def build_employee(
     # Someone living outside commuting range of their office works from home, as do some who
     # live near it; a remote employee's work location is their residence.
     residence = individual["residence"]
-    remote = office is not None and (
-        rng.random() < 0.1 or not commutes(str(residence["city"]), str(office.get("city")))
+    remote = (
+        office is not None
+        and not on_site
+        and (rng.random() < 0.1 or not commutes(str(residence["city"]), str(office.get("city"))))
     )
     location = office
     if remote and "location" not in given:

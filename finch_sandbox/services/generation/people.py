@@ -254,8 +254,9 @@ def make_individual(
     work_city: City,
     taken_emails: set[str] | None = None,
     partial: dict[str, Any] | None = None,
+    on_site: bool = False,
 ) -> dict[str, Any]:
-    """An `Individual` document; values in `partial` win and the rest is made to agree with it
+    """An `Individual` document (someone `on_site` lives within reach of `work_city`); values in `partial` win and the rest is made to agree with it
     (a given first name shapes the emails, a given dob the age)."""
     given = partial or {}
     gender = given.get("gender") or _GENDERS.draw(rng)
@@ -275,7 +276,7 @@ def make_individual(
     # Most people live in the metro area they work in; some commute or work remotely.
     roll = rng.random()
     belt = _COMMUTER_BELT.get(work_city.name, ())
-    if roll >= 0.85:
+    if roll >= 0.85 and not on_site:
         home = rng.choice(CITIES)
     elif belt and roll >= 0.72:
         home = _CITY_NAMED[belt[below(rng, len(belt))]]
