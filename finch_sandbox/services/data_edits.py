@@ -183,14 +183,20 @@ class DataEditService:
             rng = seeded_rng(principal.connection_id, "payment", position)
             payment_id = new_uuid(rng)
             statements = [build_pay_statement(s) for s in pay_statements]
+            # The payment belongs to the pay groups of the people it pays, as generated ones do.
+            paid = {s["individual_id"] for s in statements}
+            groups = [
+                g for g in records.provider_docs("pay_group") if paid & set(g["individual_ids"])
+            ]
+            frequencies = [f for g in groups for f in g["pay_frequencies"]]
             payment = summarize_payment(
                 payment_id=payment_id,
                 pay_period=(start, end),
                 pay_date=pay_date,
                 debit_date=debit_date,
                 pay_statements=statements,
-                pay_frequency="other",
-                pay_group_ids=[],
+                pay_frequency=list(dict.fromkeys(frequencies)) or "other",
+                pay_group_ids=[g["id"] for g in groups],
             )
             records.insert(payment_records(payment, statements, position), synced=False)
             uow.commit()

@@ -5,9 +5,12 @@ on a slower calendar). Each group is stored as a `pay_group` record whose docume
 `PayGroupRetrieveResponse` shape:
 
     {"id": uuid, "name": "Bi-Weekly" | "Weekly Hourly" | ..., "pay_frequencies": [frequency],
-     "individual_ids": [every individual ever paid in the group, in directory order]}
+     "individual_ids": [every member, people who have left included, in directory order]}
 
-(`PayGroupListResponse` is the same without `individual_ids`). Every generated payment names
+(`PayGroupListResponse` is the same without `individual_ids`). People added with
+POST /sandbox/directory join the hourly group if paid hourly and it exists, else the first
+group; a POST /sandbox/payment payment names the groups of the people it pays (`other` as
+its frequency when they are in none). Every generated payment names
 the groups it pays in `pay_group_ids` and their frequencies in `pay_frequencies`; each of its
 individuals is a member of one of those groups.
 
