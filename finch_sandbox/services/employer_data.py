@@ -18,9 +18,11 @@ from finch_sandbox.errors import (
     InsufficientPermissions,
     InsufficientScope,
     NotFound,
+    NotImplementedByProvider,
     ReauthenticateUser,
 )
 from finch_sandbox.services.principal import Principal
+from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
 
@@ -74,14 +76,21 @@ class PayStatementPage:
 
 
 class EmployerDataService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, catalog: ProviderCatalog) -> None:
         self._db = db
+        self._catalog = catalog
 
     def require(self, principal: Principal, product: str) -> None:
-        """The checks every data endpoint makes before it reads anything."""
+        """The checks every data endpoint makes before it reads anything: the token's scope
+        (403), then whether the provider offers the product at all (501, behavior.md §3.4)."""
         if product not in principal.products:
             raise InsufficientScope(
                 f"The access token does not have access to the `{product}` product"
+            )
+        if not self._catalog.offers(principal.provider_id, principal.authentication_type, product):
+            raise NotImplementedByProvider(
+                f"The `{product}` product is not supported by {principal.provider_id} "
+                f"({principal.authentication_type} connections)"
             )
         error = STATUS_ERRORS.get(principal.status)
         if error is not None:
