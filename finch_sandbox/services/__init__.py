@@ -9,6 +9,7 @@ from finch_sandbox.clock import Clock
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.employer_data import EmployerDataService
+from finch_sandbox.services.employers import EmployerDirectory
 from finch_sandbox.services.freshness import Caches, DatabaseTracker, ProcessTracker
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.quotas import QuotaPolicy
@@ -28,6 +29,7 @@ class Services:
     catalog: ProviderCatalog
     connections: ConnectionService
     employer_data: EmployerDataService
+    employers: EmployerDirectory
     data_edits: DataEditService
     sync: SyncService
     sync_jobs: SyncJobService
@@ -49,6 +51,7 @@ class Services:
             catalog=catalog,
             connections=ConnectionService(db, clock, settings, catalog, caches),
             employer_data=EmployerDataService(db),
+            employers=EmployerDirectory(db, clock, settings, catalog),
             data_edits=DataEditService(db, clock),
             sync=SyncService(db, clock, caches.tracker),
             sync_jobs=SyncJobService(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
+from finch_sandbox.services.entities import check_disconnect
 from finch_sandbox.services.freshness import Caches
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.products import (
@@ -23,7 +24,7 @@ from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.sync_jobs import new_sync_job
 from finch_sandbox.settings import Settings
 from finch_sandbox.storage.db import Database
-from finch_sandbox.storage.models import Account, Connection
+from finch_sandbox.storage.models import Account, Connection, Entity
 from finch_sandbox.storage.repositories.records import NewRecord
 from finch_sandbox.storage.uow import UnitOfWork
 
@@ -129,11 +130,12 @@ class ConnectionService:
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.add(connection)
             uow.connections.flush()
+            uow.connections.add_entity(first_entity(connection, generated))
             # Creating a connection performs its initial sync: both sides start equal.
             uow.records(connection.id).insert(company_records(generated), synced=True)
             if auth_type != "assisted":
                 new_sync_job(uow, connection.id, now, status="complete")
-            issued = self._add_account(uow, connection, auth_type, chosen)
+            issued = self.add_account(uow, connection, auth_type, chosen)
             uow.commit()
         return issued
 
@@ -161,13 +163,20 @@ class ConnectionService:
                     f"A connection can have at most {MAX_ACCOUNTS_PER_CONNECTION} accounts"
                 )
             auth_type = authentication_type or self._default_auth_type(provider_id)
-            issued = self._add_account(uow, connection, auth_type, chosen)
+            issued = self.add_account(uow, connection, auth_type, chosen)
             uow.commit()
         return issued
 
-    def _add_account(
-        self, uow: UnitOfWork, connection: Connection, auth_type: str, products: list[str]
+    def add_account(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        auth_type: str,
+        products: list[str],
+        *,
+        username: str | None = None,
     ) -> IssuedToken:
+        """A new access token for the connection, in the caller's unit of work."""
         token = new_token()
         account = Account(
             id=new_uuid(),
@@ -177,11 +186,13 @@ class ConnectionService:
             authentication_type=auth_type,
             products=products,
             manual=auth_type == "assisted",
+            username=username,
             created_at=self._clock.now(),
         )
         uow.connections.add_account(account)
         uow.connections.flush()
-        return IssuedToken(token, _principal(account, connection))
+        entities = uow.connections.entities(connection.id)
+        return IssuedToken(token, _principal(account, connection, entities))
 
     def _default_auth_type(self, provider_id: str) -> str:
         provider = self._catalog.get(provider_id)
@@ -224,7 +235,7 @@ class ConnectionService:
             account, connection = found
             if account.disconnected_at is not None or connection.disconnected_at is not None:
                 raise InvalidToken("Unauthorized request: the access token has been disconnected")
-            principal = _principal(account, connection)
+            principal = _principal(account, connection, uow.connections.entities(connection.id))
         stamp = tracker.fill_stamp(principal.connection_id, begun, principal.change_version)
         if stamp is not None:
             self._caches.principals.put(token, principal.connection_id, stamp, principal)
@@ -247,12 +258,32 @@ class ConnectionService:
             uow.commit()
         self._caches.tracker.touch(principal.connection_id)
 
+    def disconnect_entities(self, principal: Principal, entity_ids: Sequence[str]) -> None:
+        """POST /disconnect-entity: those entities' data is no longer reachable; the rest of
+        the connection carries on. Disconnecting every remaining entity disconnects the
+        connection, as there is nothing left to reach."""
+        with UnitOfWork(self._db, write=True) as uow:
+            uow.connections.lock(principal.connection_id)
+            entities = uow.connections.entities(principal.connection_id)
+            check_disconnect([e.id for e in entities], entity_ids)
+            now = self._clock.now()
+            uow.connections.disconnect_entities(principal.connection_id, set(entity_ids), now)
+            remaining = [
+                e for e in entities if e.disconnected_at is None and e.id not in entity_ids
+            ]
+            if not remaining:
+                uow.connections.disconnect(principal.connection_id, now)
+            uow.connections.bump_change(principal.connection_id)
+            uow.commit()
+        self._caches.tracker.touch(principal.connection_id)
+
     def introspect(self, principal: Principal) -> dict[str, Any]:
         """GET /introspect, in the `Introspection` wire shape."""
         with UnitOfWork(self._db) as uow:
             connection = uow.connections.get(principal.connection_id)
             assert connection is not None
             accounts = uow.connections.accounts(principal.connection_id)
+            entities = uow.connections.entities(principal.connection_id)
             company = uow.records(principal.connection_id).synced_doc(
                 "company", principal.company_id
             )
@@ -267,6 +298,7 @@ class ConnectionService:
                 if product not in method["products"]:
                     method["products"].append(product)
         legal_name = (company or {}).get("legal_name")
+        username = next((a.username for a in accounts if a.id == principal.account_id), None)
         return {
             "id": principal.token_id,
             "client_id": self._settings.client_id,
@@ -279,20 +311,22 @@ class ConnectionService:
             "account_id": principal.account_id,
             "authentication_methods": list(methods.values()),
             "company_id": principal.company_id,
-            "customer_email": None,
-            "customer_id": None,
-            "customer_name": None,
+            "customer_email": connection.customer_email,
+            "customer_id": connection.customer_id,
+            "customer_name": connection.customer_name,
             "entities": [
                 {
-                    "id": principal.entity_id,
-                    "name": legal_name,
-                    "source_id": None,
-                    "status": connection.status,
+                    "id": entity.id,
+                    # Entities made before names were kept are named after the company.
+                    "name": entity.name if entity.name is not None else legal_name,
+                    "source_id": entity.source_id,
+                    "status": "disconnected" if entity.disconnected_at else connection.status,
                 }
+                for entity in entities
             ],
             "manual": principal.is_assisted,
             "payroll_provider_id": principal.provider_id,
-            "username": None,
+            "username": username,
         }
 
 
@@ -341,7 +375,19 @@ def _status_block(status: str, last_synced_at: Any) -> dict[str, Any]:
     }
 
 
-def _principal(account: Account, connection: Connection) -> Principal:
+def first_entity(connection: Connection, generated: GeneratedCompany) -> Entity:
+    """The entity of a single-entity connection: the generated company."""
+    return Entity(
+        id=connection.entity_id,
+        connection_id=connection.id,
+        position=0,
+        company_id=generated.company["id"],
+        name=generated.company.get("legal_name"),
+        source_id=None,
+    )
+
+
+def _principal(account: Account, connection: Connection, entities: Sequence[Entity]) -> Principal:
     return Principal(
         account_id=account.id,
         token_id=account.token_id,
@@ -356,4 +402,6 @@ def _principal(account: Account, connection: Connection) -> Principal:
         last_synced_at=connection.last_synced_at,
         sync_version=connection.sync_version,
         change_version=connection.change_version,
+        entity_ids=tuple(e.id for e in entities if e.disconnected_at is None),
+        multi_entity=len(entities) > 1,
     )

@@ -83,10 +83,11 @@ class UnitOfWork:
     def jobs(self) -> JobRepository:
         return JobRepository(self.session)
 
-    def records(self, connection_id: str) -> RecordRepository:
-        """Repository scoped to one connection: it cannot read another tenant's rows."""
+    def records(self, connection_id: str, entity_id: str | None = None) -> RecordRepository:
+        """Repository scoped to one connection (and, on a multi-entity connection, to one of
+        its entities): it cannot read another tenant's rows."""
         if self._write and self._db.is_postgresql and connection_id not in self._locked:
             # Before the first read, so what this unit reads is what it writes over.
             self.connections.lock(connection_id)
             self._locked.add(connection_id)
-        return RecordRepository(self.session, connection_id)
+        return RecordRepository(self.session, connection_id, entity_id)

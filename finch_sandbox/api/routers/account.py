@@ -1,4 +1,4 @@
-"""GET /introspect and POST /disconnect: what a token is, and ending it."""
+"""GET /introspect, POST /disconnect and POST /disconnect-entity: what a token is, and ending it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from starlette.responses import Response
 
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas.common import WireModel
 
 router = APIRouter(tags=["Management"])
+
+
+class DisconnectEntityParams(WireModel):
+    entity_ids: list[str]
 
 
 @router.get("/introspect")
@@ -19,4 +24,12 @@ def introspect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
 @router.post("/disconnect")
 def disconnect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
     services.connections.disconnect(principal)
+    return json_response({"status": "success"})
+
+
+@router.post("/disconnect-entity")
+def disconnect_entity(
+    body: DisconnectEntityParams, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    services.connections.disconnect_entities(principal, body.entity_ids)
     return json_response({"status": "success"})
