@@ -16,6 +16,9 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    auth,
+    connect,
+    connect_page,
     hris,
     jobs,
     providers,
@@ -82,7 +85,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.services = services
     error_handlers.install(app)
-    for module in (providers, account, sandbox_connections, sandbox_data, sandbox_jobs, jobs, hris):
+    for module in (
+        providers,
+        account,
+        auth,
+        connect,
+        connect_page,
+        sandbox_connections,
+        sandbox_data,
+        sandbox_jobs,
+        jobs,
+        hris,
+    ):
         app.include_router(module.router)
     app.wrap(
         lambda inner: FinchHeadersMiddleware(

@@ -2,7 +2,8 @@
 
 FinchError
 ├── BadRequest                400 bad_request / invalid_request
-│   └── InvalidRequest        400 invalid_request_error
+│   ├── InvalidRequest        400 invalid_request_error
+│   └── InvalidGrant          400 invalid_grant_error (a bad, used or expired authorization code)
 ├── Unauthorized              401 unauthorized_request_error (no credentials given)
 ├── InvalidToken              401 invalid_token_error
 ├── InvalidClient             401 invalid_client_error
@@ -62,6 +63,12 @@ class InvalidRequest(FinchError):
     status_code = 400
     name = "invalid_request_error"
     default_message = "The request is invalid"
+
+
+class InvalidGrant(FinchError):
+    status_code = 400
+    name = "invalid_grant_error"
+    default_message = "The authorization code is invalid, expired or already used"
 
 
 class Unauthorized(FinchError):

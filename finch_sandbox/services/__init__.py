@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from finch_sandbox.clock import Clock
+from finch_sandbox.services.connect_flow import ConnectFlow
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.employer_data import EmployerDataService
@@ -30,6 +31,7 @@ class Services:
     connections: ConnectionService
     employer_data: EmployerDataService
     employers: EmployerDirectory
+    connect: ConnectFlow
     data_edits: DataEditService
     sync: SyncService
     sync_jobs: SyncJobService
@@ -44,14 +46,17 @@ class Services:
         # In-memory stamps are exact only when every write passes through this process.
         exclusive = db.is_sqlite and settings.processes == 1 and settings.worker
         caches = Caches(ProcessTracker() if exclusive else DatabaseTracker(db))
+        connections = ConnectionService(db, clock, settings, catalog, caches)
+        employers = EmployerDirectory(db, clock, settings, catalog)
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             catalog=catalog,
-            connections=ConnectionService(db, clock, settings, catalog, caches),
+            connections=connections,
             employer_data=EmployerDataService(db),
-            employers=EmployerDirectory(db, clock, settings, catalog),
+            employers=employers,
+            connect=ConnectFlow(db, clock, catalog, connections, employers, caches),
             data_edits=DataEditService(db, clock),
             sync=SyncService(db, clock, caches.tracker),
             sync_jobs=SyncJobService(

@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session
 
 from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.repositories.connect import ConnectRepository
 from finch_sandbox.storage.repositories.connections import ConnectionRepository
 from finch_sandbox.storage.repositories.jobs import JobRepository
 from finch_sandbox.storage.repositories.records import RecordRepository
@@ -78,6 +79,10 @@ class UnitOfWork:
     @property
     def connections(self) -> ConnectionRepository:
         return ConnectionRepository(self.session)
+
+    @property
+    def connect(self) -> ConnectRepository:
+        return ConnectRepository(self.session)
 
     @property
     def jobs(self) -> JobRepository:
