@@ -238,6 +238,7 @@ def _pending_page(
     common: dict[str, Any],
     *,
     error: str | None = None,
+    chosen: list[str] | None = None,
 ) -> HTMLResponse:
     card = _provider(services, str(view.pending.get("provider_id"))) or {
         "id": "",
@@ -264,6 +265,7 @@ def _pending_page(
         title="Choose entities",
         provider=card,
         entities=view.pending.get("entities", []),
+        chosen=chosen,
         error=error,
         **common,
     )
@@ -356,7 +358,12 @@ def select_entities(request: Request, services: ServicesDep, fields: FormFields)
             )
         except LoginRejected as rejected:
             return _pending_page(
-                request, services, view, _common(view, state), error=rejected.message
+                request,
+                services,
+                view,
+                _common(view, state),
+                error=rejected.message,
+                chosen=fields.get("entity", []),
             )
     except SessionUnavailable as exc:
         return _unavailable(request, exc.reason)
