@@ -224,3 +224,64 @@ def test_expired_and_used_links_show_an_error(
     tab.goto(used)
     assert tab.get_by_role("heading", level=1).inner_text() == "This link has already been used"
     shot("used")
+
+
+STRUCTURE = """() => ({
+  lang: document.documentElement.lang,
+  h1: document.querySelectorAll('h1').length,
+  unlabelled: [...document.querySelectorAll('input:not([type=hidden])')]
+    .filter(i => i.labels.length === 0).map(i => i.name),
+  external: [...document.querySelectorAll('link[href], script[src], img[src]')]
+    .map(e => e.href || e.src).filter(u => !u.startsWith(location.origin)),
+})"""
+
+
+def assert_accessible_structure(tab: Any) -> None:
+    found = tab.evaluate(STRUCTURE)
+    assert found == {"lang": "en", "h1": 1, "unlabelled": [], "external": []}
+
+
+def focused(tab: Any) -> str:
+    return str(
+        tab.evaluate(
+            "(() => { const e = document.activeElement;"
+            " return (e.labels && e.labels[0] ? e.labels[0].innerText : e.innerText).trim(); })()"
+        )
+    )
+
+
+def test_the_page_works_from_the_keyboard_alone(
+    page: Page, app_client: Finch, receiver: RedirectReceiver
+) -> None:
+    tab, shot = page
+    tab.goto(open_session(app_client, receiver))
+    assert_accessible_structure(tab)
+    tab.keyboard.press("Tab")
+    assert focused(tab) == "Skip to content"
+    tab.keyboard.press("Tab")
+    assert focused(tab) == "Search providers"
+    tab.keyboard.type("justworks")
+    assert tab.locator("#provider-count").inner_text() == "1 provider"
+    tab.keyboard.press("Tab")  # the Search button
+    tab.keyboard.press("Tab")  # the only provider left in the list
+    assert "Justworks" in focused(tab)
+    # Focus is visible: the focused link carries the focus ring.
+    ring = tab.evaluate("getComputedStyle(document.activeElement).boxShadow")
+    assert ring and ring != "none"
+    shot("keyboard-provider")
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(re.compile(r"provider=justworks$"))
+    assert_accessible_structure(tab)
+    tab.get_by_role("link", name=re.compile("^Username and password")).focus()
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(re.compile(r"method=credential$"))
+    assert_accessible_structure(tab)
+    tab.get_by_label("Username").focus()
+    tab.keyboard.type("good_user")
+    tab.keyboard.press("Tab")
+    assert focused(tab) == "Password"
+    tab.keyboard.type("good_pass")
+    shot("keyboard-sign-in")
+    tab.keyboard.press("Enter")  # submits the form
+    back_at(tab, receiver, shot)
+    assert exchange(app_client, receiver).provider_id == "justworks"
