@@ -13,6 +13,7 @@ from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound
 from finch_sandbox.ids import seeded_rng
 from finch_sandbox.services.connections import employee_record, payment_records
+from finch_sandbox.services.entities import sandbox_scope
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.repositories.records import RecordRepository
@@ -36,9 +37,9 @@ class DataEditService:
         """Replace the company (all eight keys); returns it without `id`, as Finch does."""
         doc = {"id": principal.company_id, **fields}
         with UnitOfWork(self._db, write=True) as uow:
-            if not uow.records(principal.connection_id).update_provider_doc(
-                "company", principal.company_id, doc
-            ):
+            if not uow.records(
+                principal.connection_id, sandbox_scope(principal)
+            ).update_provider_doc("company", principal.company_id, doc):
                 raise NotFound("Company not found")
             uow.commit()
         return fields
@@ -48,7 +49,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the individual; names stay in step with the employment."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -68,7 +69,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the employment; a new manager must keep the tree a tree."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -94,7 +95,7 @@ class DataEditService:
 
         today = self._clock.now().date()
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             company = records.provider_doc("company", principal.company_id) or {}
             existing_ids = list(records.provider_ids("employee"))
             known = set(existing_ids)
@@ -138,7 +139,7 @@ class DataEditService:
         from finch_sandbox.services.generation import new_uuid, summarize_payment
 
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             for index, statement in enumerate(pay_statements):
                 if records.provider_doc("employee", statement["individual_id"]) is None:
                     raise BadRequest(

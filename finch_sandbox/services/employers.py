@@ -92,11 +92,13 @@ class EmployerDirectory:
             login, multi_entity=multi_entity, provider_id=provider_id, auth_type=auth_type
         )
         chosen = sorted(set(range(len(companies)) if selected is None else selected))
-        company_id = companies[0].company["id"]
+        company_id = companies[chosen[0]].company["id"]
+        # Documents are kept per entity only when there are several to tell apart.
+        per_entity = len(chosen) > 1
         with UnitOfWork(self._db, write=True) as uow:
-            existing = uow.connections.find_by_company(company_id, provider_id)
+            existing = self._live_connection(uow, companies, provider_id)
             if existing is not None:
-                return existing.id
+                return existing
             ordinal = uow.connections.next_in_sequence("connections")
             uow.commit()
 
@@ -122,9 +124,9 @@ class EmployerDirectory:
         )
         with UnitOfWork(self._db, write=True) as uow:
             # Two sign-ins of one login at once: the second finds the first's connection.
-            existing = uow.connections.find_by_company(company_id, provider_id)
+            existing = self._live_connection(uow, companies, provider_id)
             if existing is not None:
-                return existing.id
+                return existing
             uow.connections.add(connection)
             uow.connections.flush()
             for position, index in enumerate(chosen):
@@ -139,13 +141,23 @@ class EmployerDirectory:
                         source_id=generated.company.get("ein") if multi_entity else None,
                     )
                 )
-                # A multi-entity employer's documents are kept per entity.
-                scope = entity_ids[index] if multi_entity else None
+                scope = entity_ids[index] if per_entity else None
                 uow.records(connection.id, scope).insert(company_records(generated), synced=True)
             if auth_type != "assisted":
                 new_sync_job(uow, connection.id, now, status="complete")
             uow.commit()
         return connection.id
+
+    @staticmethod
+    def _live_connection(
+        uow: UnitOfWork, companies: Sequence[GeneratedCompany], provider_id: str
+    ) -> str | None:
+        """The login's live connection at the provider, whichever of its entities it has."""
+        for generated in companies:
+            found = uow.connections.find_by_company(generated.company["id"], provider_id)
+            if found is not None:
+                return found.id
+        return None
 
     def _generate(
         self, login: str, *, multi_entity: bool, provider_id: str, auth_type: str

@@ -43,6 +43,12 @@ def entity_scope(principal: Principal, entity_ids: Sequence[str] | None) -> str 
     )
 
 
+def sandbox_scope(principal: Principal) -> str | None:
+    """The entity the `/sandbox/*` edits change: on a multi-entity connection, its first
+    entity (the one sandbox responses name); otherwise the connection's only one (None)."""
+    return principal.entity_id if principal.multi_entity else None
+
+
 def check_disconnect(known: Sequence[str], requested: Sequence[str]) -> None:
     """`POST /disconnect-entity` names at least one entity, and only entities of the connection.
 

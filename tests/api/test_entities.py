@@ -13,6 +13,7 @@ from finch_sandbox.services import Services
 from finch_sandbox.services.employers import MULTI_ENTITY_SIZES, Customer
 from finch_sandbox.storage.uow import UnitOfWork
 from finch_sandbox.testing import ThreadedServer
+from tests.api.test_jobs import wait_for_status
 from tests.clients import make_client
 from tests.spec import SpecRecorder
 
@@ -141,3 +142,38 @@ def test_selected_entities_only(server: ThreadedServer, spec_recorder: SpecRecor
     assert len(entities) == 2
     counts = [client.hris.directory.list(entity_ids=[e.id]).paging.count for e in entities]
     assert counts == list(MULTI_ENTITY_SIZES[1:])
+
+
+def test_one_chosen_entity_is_a_single_entity_connection(
+    server: ThreadedServer, spec_recorder: SpecRecorder
+) -> None:
+    token = signed_in(server, "one_of_three", multi_entity=True, selected=[2])
+    client = make_client(server.base_url, spec_recorder, token)
+    (entity,) = client.account.introspect().entities
+    assert client.hris.directory.list().paging.count == MULTI_ENTITY_SIZES[2]
+    assert client.hris.company.retrieve().legal_name == entity.name
+    assert client.hris.company.retrieve(entity_ids=[entity.id]).legal_name == entity.name
+    # Signing in again with the same login finds this connection, whichever entity it has.
+    again = signed_in(server, "one_of_three", multi_entity=True)
+    assert make_client(server.base_url, None, again).account.introspect().connection_id == (
+        client.account.introspect().connection_id
+    )
+
+
+def test_sandbox_edits_change_the_first_entity(multi: Finch) -> None:
+    first, second, _ = entity_ids(multi)
+    created = multi.sandbox.directory.create(body=[{"first_name": "Ada", "last_name": "Entity"}])
+    company = multi.hris.company.retrieve(entity_ids=[first])
+    multi.sandbox.company.update(
+        **{**company.model_dump(exclude={"id"}), "legal_name": "Renamed Holdings LLC"}
+    )
+    job = multi.sandbox.jobs.create(type="data_sync_all")
+    assert job.job_id is not None
+    finished, _ = wait_for_status(multi, job.job_id, until={"complete"})
+    assert finished.status == "complete"
+    assert multi.hris.company.retrieve(entity_ids=[first]).legal_name == "Renamed Holdings LLC"
+    assert multi.hris.company.retrieve(entity_ids=[second]).legal_name != "Renamed Holdings LLC"
+    new_id = created[0]["id"]  # type: ignore[index]
+    assert new_id in {p.id for p in multi.hris.directory.list(entity_ids=[first])}
+    assert new_id not in {p.id for p in multi.hris.directory.list(entity_ids=[second])}
+    assert multi.hris.directory.list(entity_ids=[first]).paging.count == MULTI_ENTITY_SIZES[0] + 1
