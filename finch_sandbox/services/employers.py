@@ -85,7 +85,7 @@ class EmployerDirectory:
         is one (the employer signing in again), else a new one with the chosen entities.
 
         `selected` lists the entity positions the employer chose (all when None). The
-        companies are generated before the write transaction, which then holds the lock only
+        companies are generated before the write transaction, which then holds its locks only
         for the inserts.
         """
         companies = self._generate(
@@ -95,38 +95,35 @@ class EmployerDirectory:
         company_id = companies[chosen[0]].company["id"]
         # Documents are kept per entity only when there are several to tell apart.
         per_entity = len(chosen) > 1
-        with UnitOfWork(self._db, write=True) as uow:
-            existing = self._live_connection(uow, companies, provider_id)
-            if existing is not None:
-                return existing
-            ordinal = uow.connections.next_in_sequence("connections")
-            uow.commit()
-
         now = self._clock.now()
         from finch_sandbox.services.generation import new_uuid as seeded_uuid
 
-        identity = seeded_rng(self._settings.seed, "connect-connection", ordinal)
-        entity_ids = [seeded_uuid(identity) for _ in companies]
-        connection = Connection(
-            id=seeded_uuid(identity),
-            company_id=company_id,
-            entity_id=entity_ids[chosen[0]],
-            provider_id=provider_id,
-            status="pending" if auth_type == "assisted" else "connected",
-            seed=self.company_seed(login),
-            employee_size=sum(len(companies[i].employees) for i in chosen),
-            created_at=now,
-            sync_version=1,
-            last_synced_at=now,
-            customer_id=customer.customer_id,
-            customer_name=customer.customer_name,
-            customer_email=customer.customer_email,
-        )
         with UnitOfWork(self._db, write=True) as uow:
-            # Two sign-ins of one login at once: the second finds the first's connection.
+            # Taking the ordinal first holds the counter's row until this unit ends, so on
+            # PostgreSQL two sign-ins of one login at once queue here, and the second finds
+            # the first's connection below (SQLite's write lock does the same). A unit that
+            # finds one rolls back, and its ordinal is not spent.
+            ordinal = uow.connections.next_in_sequence("connections")
             existing = self._live_connection(uow, companies, provider_id)
             if existing is not None:
                 return existing
+            identity = seeded_rng(self._settings.seed, "connect-connection", ordinal)
+            entity_ids = [seeded_uuid(identity) for _ in companies]
+            connection = Connection(
+                id=seeded_uuid(identity),
+                company_id=company_id,
+                entity_id=entity_ids[chosen[0]],
+                provider_id=provider_id,
+                status="pending" if auth_type == "assisted" else "connected",
+                seed=self.company_seed(login),
+                employee_size=sum(len(companies[i].employees) for i in chosen),
+                created_at=now,
+                sync_version=1,
+                last_synced_at=now,
+                customer_id=customer.customer_id,
+                customer_name=customer.customer_name,
+                customer_email=customer.customer_email,
+            )
             uow.connections.add(connection)
             uow.connections.flush()
             for position, index in enumerate(chosen):

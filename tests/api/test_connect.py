@@ -253,3 +253,26 @@ def test_wrong_credentials_can_be_retried(app_client: Finch, raw: httpx.Client) 
     refused = sign_in(raw, session_id, method="api_token", api_token="bad_token")
     assert refused.status_code == 400 and "good_token" in refused.text
     assert code_of(sign_in(raw, session_id, method="api_token", api_token="good_token"))
+
+
+def test_one_login_signing_in_twice_at_once_gets_one_connection(
+    app_client: Finch, raw: httpx.Client
+) -> None:
+    sessions = [new_session(app_client)[0] for _ in range(3)]
+    barrier = threading.Barrier(len(sessions))
+    codes: list[str] = []
+
+    def sign(session_id: str) -> None:
+        with httpx.Client(base_url=str(raw.base_url), timeout=60) as http:
+            barrier.wait()
+            codes.append(code_of(sign_in(http, session_id, username="good_user_twice")))
+
+    threads = [threading.Thread(target=sign, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(codes) == len(sessions)
+    tokens = [exchange(app_client, code) for code in codes]
+    assert len({t.connection_id for t in tokens}) == 1
+    assert len({t.access_token for t in tokens}) == len(sessions)
