@@ -276,3 +276,22 @@ def test_one_login_signing_in_twice_at_once_gets_one_connection(
     tokens = [exchange(app_client, code) for code in codes]
     assert len({t.connection_id for t in tokens}) == 1
     assert len({t.access_token for t in tokens}) == len(sessions)
+
+
+def test_assisted_flow_when_the_session_is_manual(
+    app_client: Finch, server: ThreadedServer, raw: httpx.Client
+) -> None:
+    plain, _ = new_session(app_client)
+    refused = sign_in(raw, plain, provider="adp_totalsource", method="assisted")
+    assert refused.status_code == 400  # assisted is offered only to manual sessions
+    session_id, url = new_session(app_client, manual=True)
+    methods = raw.get(url + "&provider=adp_totalsource")
+    assert "Assisted" in methods.text
+    token = exchange(
+        app_client, code_of(sign_in(raw, session_id, provider="adp_totalsource", method="assisted"))
+    )
+    # Finch sets assisted connections up by hand: pending (data answers 202) until then.
+    client = make_client(server.base_url, None, token.access_token)
+    info = client.account.introspect()
+    assert info.manual is True and info.connection_status.status == "pending"
+    assert client.hris.directory.with_raw_response.list().status_code == 202
