@@ -19,7 +19,6 @@ from finch_sandbox.errors import BadRequest, InvalidGrant, NotFound
 from finch_sandbox.ids import hash_token, new_token, new_uuid
 from finch_sandbox.services.connections import ConnectionService, IssuedToken
 from finch_sandbox.services.employers import Customer, EmployerDirectory
-from finch_sandbox.services.freshness import Caches
 from finch_sandbox.services.products import KNOWN_PRODUCTS
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.sandbox_logins import AcceptedLogin, LoginRejected, Method, check_login
@@ -105,14 +104,12 @@ class ConnectFlow:
         catalog: ProviderCatalog,
         connections: ConnectionService,
         employers: EmployerDirectory,
-        caches: Caches,
     ) -> None:
         self._db = db
         self._clock = clock
         self._catalog = catalog
         self._connections = connections
         self._employers = employers
-        self._caches = caches
 
     # --- sessions (the application's side) ---------------------------------------------------
 
@@ -404,10 +401,7 @@ class ConnectFlow:
                 connection = uow.connections.get(connection_id)
                 if connection is not None and connection.status == "reauth":
                     uow.connections.set_status(connection_id, "connected")
-                    uow.connections.bump_change(connection_id)
             uow.commit()
-        if live.reauthentication:
-            self._caches.tracker.touch(connection_id)
         redirect = None if row.redirect_uri is None else with_query(row.redirect_uri, code, state)
         return Completed(code=code, redirect_url=redirect)
 
@@ -452,10 +446,7 @@ class ConnectFlow:
                 list(grant.products),
                 username=grant.username,
             )
-            # Other tokens of a connection that was signed in again see a new account.
-            uow.connections.bump_change(connection.id)
             uow.commit()
-        self._caches.tracker.touch(connection.id)
         return TokenGrant(issued, connection.customer_id, connection.customer_name)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from finch_sandbox.clock import Clock
 from finch_sandbox.ids import derive_seed, seeded_rng
 from finch_sandbox.services.connections import company_records
+from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.sync_jobs import new_sync_job
 from finch_sandbox.settings import Settings
@@ -53,9 +54,15 @@ class EmployerDirectory:
     """Finds or creates the connection a sandbox login stands for."""
 
     def __init__(
-        self, db: Database, clock: Clock, settings: Settings, catalog: ProviderCatalog
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        catalog: ProviderCatalog,
+        job_types: JobTypes,
     ) -> None:
         self._db = db
+        self._job_types = job_types
         self._clock = clock
         self._settings = settings
         self._catalog = catalog
@@ -141,7 +148,7 @@ class EmployerDirectory:
                 scope = entity_ids[index] if per_entity else None
                 uow.records(connection.id, scope).insert(company_records(generated), synced=True)
             if auth_type != "assisted":
-                new_sync_job(uow, connection.id, now, status="complete")
+                new_sync_job(uow, self._job_types, connection.id, now, status="complete")
             uow.commit()
         return connection.id
 
