@@ -93,7 +93,7 @@ def test_plain_sign_in_and_exchange(
     info = client.account.introspect()
     assert info.connection_id == token.connection_id
     assert info.username == "good_user" and info.customer_email == "hr@acme.test"
-    assert [e.id for e in info.entities] == token.entity_ids
+    assert [e.id for e in info.entities or []] == token.entity_ids
 
 
 def test_exchange_errors(app_client: Finch, server: ThreadedServer, raw: httpx.Client) -> None:

@@ -48,15 +48,23 @@ def multi(server: ThreadedServer, spec_recorder: SpecRecorder) -> Finch:
     )
 
 
+def listed(client: Finch) -> list[Any]:
+    """The entities /introspect lists (the SDK types the field optional)."""
+    entities = client.account.introspect().entities
+    assert entities is not None
+    return list(entities)
+
+
 def entity_ids(client: Finch) -> list[str]:
-    return [e.id for e in client.account.introspect().entities]
+    return [e.id for e in listed(client)]
 
 
 def test_introspect_lists_every_entity(multi: Finch) -> None:
     info = multi.account.introspect()
-    assert len(info.entities) == len(MULTI_ENTITY_SIZES)
-    assert all(e.status == "connected" and e.name and e.source_id for e in info.entities)
-    assert len({e.id for e in info.entities}) == len(MULTI_ENTITY_SIZES)
+    entities = listed(multi)
+    assert len(entities) == len(MULTI_ENTITY_SIZES)
+    assert all(e.status == "connected" and e.name and e.source_id for e in entities)
+    assert len({e.id for e in entities}) == len(MULTI_ENTITY_SIZES)
     assert info.customer_id == "cust-1" and info.customer_name == "Acme"
 
 
@@ -68,7 +76,7 @@ def test_each_entity_has_its_own_data(multi: Finch) -> None:
         ids = {p.id for p in directory.individuals}
         seen.append(ids)
         company = multi.hris.company.retrieve(entity_ids=[entity])
-        name = next(e.name for e in multi.account.introspect().entities if e.id == entity)
+        name = next(e.name for e in listed(multi) if e.id == entity)
         assert company.legal_name == name
         one = next(iter(ids))
         found = list(
@@ -99,7 +107,7 @@ def test_reads_must_name_one_entity(multi: Finch) -> None:
 def test_disconnect_entity_leaves_the_others(multi: Finch) -> None:
     first, second, third = entity_ids(multi)
     assert multi.account.disconnect_entity(entity_ids=[first]).status == "success"
-    statuses = {e.id: e.status for e in multi.account.introspect().entities}
+    statuses = {e.id: e.status for e in listed(multi)}
     assert statuses == {first: "disconnected", second: "connected", third: "connected"}
     with pytest.raises(finch.BadRequestError):
         multi.hris.directory.list(entity_ids=[first])
@@ -120,9 +128,9 @@ def test_disconnect_entity_refuses_bad_lists(multi: Finch, client: Finch) -> Non
         with pytest.raises(finch.BadRequestError) as info:
             multi.account.disconnect_entity(entity_ids=bad)
         assert "entity_ids" in info.value.body["message"]  # type: ignore[index]
-    assert {e.status for e in multi.account.introspect().entities} == {"connected"}
+    assert {e.status for e in listed(multi)} == {"connected"}
     assert entity_ids(multi) == before
-    assert client.account.introspect().entities[0].status == "connected"
+    assert listed(client)[0].status == "connected"
 
 
 def test_single_entity_connection_accepts_its_own_entity(client: Finch, connection: Any) -> None:
@@ -138,7 +146,7 @@ def test_single_entity_connection_accepts_its_own_entity(client: Finch, connecti
 def test_selected_entities_only(server: ThreadedServer, spec_recorder: SpecRecorder) -> None:
     token = signed_in(server, "picky_user", multi_entity=True, selected=[1, 2])
     client = make_client(server.base_url, spec_recorder, token)
-    entities = client.account.introspect().entities
+    entities = listed(client)
     assert len(entities) == 2
     counts = [client.hris.directory.list(entity_ids=[e.id]).paging.count for e in entities]
     assert counts == list(MULTI_ENTITY_SIZES[1:])
@@ -149,7 +157,7 @@ def test_one_chosen_entity_is_a_single_entity_connection(
 ) -> None:
     token = signed_in(server, "one_of_three", multi_entity=True, selected=[2])
     client = make_client(server.base_url, spec_recorder, token)
-    (entity,) = client.account.introspect().entities
+    (entity,) = listed(client)
     assert client.hris.directory.list().paging.count == MULTI_ENTITY_SIZES[2]
     assert client.hris.company.retrieve().legal_name == entity.name
     assert client.hris.company.retrieve(entity_ids=[entity.id]).legal_name == entity.name

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas.account import introspection
 from finch_sandbox.api.schemas.common import WireModel
 
 router = APIRouter(tags=["Management"])
@@ -17,17 +19,20 @@ class DisconnectEntityParams(WireModel):
 
 
 @router.get("/introspect")
+@reads(cached=True)
 def introspect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
-    return json_response(services.connections.introspect(principal))
+    return json_response(introspection(services.connections.introspect(principal)))
 
 
 @router.post("/disconnect")
+@writes()
 def disconnect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
     services.connections.disconnect(principal)
     return json_response({"status": "success"})
 
 
 @router.post("/disconnect-entity")
+@writes()
 def disconnect_entity(
     body: DisconnectEntityParams, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import writes
 from finch_sandbox.api.deps import ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.connect import AccessTokenParams
@@ -14,6 +15,7 @@ router = APIRouter(tags=["Management"])
 
 
 @router.post("/auth/token")
+@writes()
 def create_access_token(body: AccessTokenParams, services: ServicesDep) -> Response:
     # No Authorization header: the application's credentials are in the body (§6.3).
     if body.client_id is None or body.client_secret is None:

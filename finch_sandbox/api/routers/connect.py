@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import writes
 from finch_sandbox.api.deps import ClientAuth, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.connect import SessionNewParams, SessionReauthenticateParams
@@ -20,6 +21,7 @@ def connect_url(request: Request, services: ServicesDep, session_id: str) -> str
 
 
 @router.post("/connect/sessions", dependencies=[ClientAuth])
+@writes()
 def new_session(body: SessionNewParams, request: Request, services: ServicesDep) -> Response:
     integration = body.integration
     session_id = services.connect.new_session(
@@ -43,6 +45,7 @@ def new_session(body: SessionNewParams, request: Request, services: ServicesDep)
 
 
 @router.post("/connect/sessions/reauthenticate", dependencies=[ClientAuth])
+@writes()
 def reauthenticate_session(
     body: SessionReauthenticateParams, request: Request, services: ServicesDep
 ) -> Response:

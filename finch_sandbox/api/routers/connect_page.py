@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import ServicesDep
 from finch_sandbox.errors import FinchError
 from finch_sandbox.services.connect_flow import (
@@ -71,8 +72,15 @@ def _templates() -> Any:
     )
 
 
+def _base(request: Request) -> str:
+    """Where the page's links point: the configured public URL, else the request's host
+    (the same base as the session's `connect_url`)."""
+    configured: str | None = request.app.state.services.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    base = str(request.base_url).rstrip("/")
+    base = _base(request)
     values: dict[str, Any] = {"step_label": None, "customer_name": None, "products": ()}
     values.update(context)
     html = _templates().get_template(template).render(base=base, assets=base + ASSETS, **values)
@@ -126,6 +134,7 @@ def _common(view: SessionView, state: str | None) -> dict[str, Any]:
 
 
 @router.get("/authorize/assets/{name}")
+@reads()
 def asset(name: str) -> Response:
     media_type = ASSET_TYPES.get(name)
     if media_type is None:
@@ -135,6 +144,7 @@ def asset(name: str) -> Response:
 
 
 @router.get("/authorize")
+@reads()
 def authorize(
     request: Request,
     services: ServicesDep,
@@ -215,7 +225,7 @@ def _sign_in_page(
         query = {"session": view.id, "provider": card["id"]}
         if common["state"]:
             query["state"] = common["state"]
-        back = f"{str(request.base_url).rstrip('/')}/authorize?{urlencode(query)}"
+        back = f"{_base(request)}/authorize?{urlencode(query)}"
     return _page(
         request,
         "sign_in.html",
@@ -277,7 +287,7 @@ def _finish(
 ) -> Response:
     if isinstance(outcome, NextStep):
         query = {"session": view.id, **({"state": state} if state else {})}
-        url = f"{str(request.base_url).rstrip('/')}/authorize?{urlencode(query)}"
+        url = f"{_base(request)}/authorize?{urlencode(query)}"
         return RedirectResponse(url, status_code=303, headers=PAGE_HEADERS)
     if outcome.redirect_url is not None:
         return RedirectResponse(outcome.redirect_url, status_code=303, headers=PAGE_HEADERS)
@@ -285,6 +295,7 @@ def _finish(
 
 
 @router.post("/authorize/sign-in")
+@writes()
 def sign_in(request: Request, services: ServicesDep, fields: FormFields) -> Response:
     session_id, state = _one(fields, "session"), _one(fields, "state")
     try:
@@ -329,6 +340,7 @@ def sign_in(request: Request, services: ServicesDep, fields: FormFields) -> Resp
 
 
 @router.post("/authorize/mfa")
+@writes()
 def verify_mfa(request: Request, services: ServicesDep, fields: FormFields) -> Response:
     session_id, state = _one(fields, "session"), _one(fields, "state")
     try:
@@ -347,6 +359,7 @@ def verify_mfa(request: Request, services: ServicesDep, fields: FormFields) -> R
 
 
 @router.post("/authorize/entities")
+@writes()
 def select_entities(request: Request, services: ServicesDep, fields: FormFields) -> Response:
     session_id, state = _one(fields, "session"), _one(fields, "state")
     try:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas import hris as wire
 from finch_sandbox.api.schemas.common import IsoDate, WireModel
 from finch_sandbox.services.employer_data import PayStatementRequest
 from finch_sandbox.services.entities import entity_scope
@@ -47,6 +49,7 @@ class PayStatementBatchParams(WireModel):
 
 
 @router.get("/employer/company")
+@reads(cached=True)
 def get_company(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
@@ -55,6 +58,7 @@ def get_company(
 
 
 @router.get("/employer/directory")
+@reads(cached=True)
 def get_directory(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -63,12 +67,12 @@ def get_directory(
     entity_ids: EntityIds = None,
 ) -> Response:
     entity = entity_scope(principal, entity_ids)
-    return json_response(
-        services.employer_data.directory(principal, limit=limit, offset=offset, entity_id=entity)
-    )
+    page = services.employer_data.directory(principal, limit=limit, offset=offset, entity_id=entity)
+    return json_response(wire.directory(page))
 
 
 @router.post("/employer/individual")
+@reads(cached=True, vary=("content-type",))
 def get_individuals(
     body: IndividualBatchParams,
     principal: CurrentPrincipal,
@@ -79,13 +83,16 @@ def get_individuals(
     include_ssn = body.options is not None and "ssn" in body.options.include
     ids = [item.individual_id for item in body.requests]
     return json_response(
-        services.employer_data.individuals(
-            principal, ids, include_ssn=include_ssn, entity_id=entity
+        wire.batch(
+            services.employer_data.individuals(
+                principal, ids, include_ssn=include_ssn, entity_id=entity
+            )
         )
     )
 
 
 @router.post("/employer/employment")
+@reads(cached=True, vary=("content-type",))
 def get_employments(
     body: EmploymentBatchParams,
     principal: CurrentPrincipal,
@@ -94,10 +101,13 @@ def get_employments(
 ) -> Response:
     entity = entity_scope(principal, entity_ids)
     ids = [item.individual_id for item in body.requests]
-    return json_response(services.employer_data.employments(principal, ids, entity_id=entity))
+    return json_response(
+        wire.batch(services.employer_data.employments(principal, ids, entity_id=entity))
+    )
 
 
 @router.get("/employer/payment")
+@reads(cached=True)
 def get_payments(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -114,6 +124,7 @@ def get_payments(
 
 
 @router.post("/employer/pay-statement")
+@reads(cached=True, vary=("content-type",))
 def get_pay_statements(
     body: PayStatementBatchParams,
     principal: CurrentPrincipal,
@@ -123,5 +134,7 @@ def get_pay_statements(
     entity = entity_scope(principal, entity_ids)
     requests = [PayStatementRequest(r.payment_id, r.limit, r.offset) for r in body.requests]
     return json_response(
-        services.employer_data.pay_statements(principal, requests, entity_id=entity)
+        wire.pay_statements(
+            services.employer_data.pay_statements(principal, requests, entity_id=entity)
+        )
     )
