@@ -18,6 +18,9 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    auth,
+    connect,
+    connect_page,
     hris,
     jobs,
     providers,
@@ -86,7 +89,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
-    for module in (providers, account, sandbox_connections, sandbox_data, sandbox_jobs, jobs, hris):
+    for module in (
+        providers,
+        account,
+        auth,
+        connect,
+        connect_page,
+        sandbox_connections,
+        sandbox_data,
+        sandbox_jobs,
+        jobs,
+        hris,
+    ):
         app.include_router(module.router)
     routes = flat_routes(app.routes)
 

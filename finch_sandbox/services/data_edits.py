@@ -15,6 +15,7 @@ from finch_sandbox.errors import BadRequest, NotFound
 from finch_sandbox.ids import seeded_rng
 from finch_sandbox.services.connections import employee_record, payment_records
 from finch_sandbox.services.directory import EMPLOYMENT_KEYS, edited_entry
+from finch_sandbox.services.entities import sandbox_scope
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.storage.db import Database
@@ -62,9 +63,9 @@ class DataEditService:
         """Replace the company (all eight keys); returns it without `id`, as Finch does."""
         doc = {"id": principal.company_id, **fields}
         with UnitOfWork(self._db, write=True) as uow:
-            if not uow.records(principal.connection_id).update_provider_doc(
-                "company", principal.company_id, doc
-            ):
+            if not uow.records(
+                principal.connection_id, sandbox_scope(principal)
+            ).update_provider_doc("company", principal.company_id, doc):
                 raise NotFound("Company not found")
             uow.commit()
         return fields
@@ -74,7 +75,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the individual; names stay in step with the employment."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -97,7 +98,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the employment; a new manager must keep the tree a tree."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -126,7 +127,7 @@ class DataEditService:
 
         today = self._clock.now().date()
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             company = records.provider_doc("company", principal.company_id) or {}
             existing_ids = list(records.provider_ids("employee"))
             known = set(existing_ids)
@@ -174,7 +175,7 @@ class DataEditService:
         from finch_sandbox.services.generation import new_uuid, summarize_payment
 
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             for index, statement in enumerate(pay_statements):
                 if records.provider_doc("employee", statement["individual_id"]) is None:
                     raise BadRequest(
