@@ -17,6 +17,7 @@ from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
     hris,
+    home,
     jobs,
     providers,
     sandbox_connections,
@@ -76,13 +77,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="finch-sandbox",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/_docs",
+        # The docs page is served by routers/home.py, from bundled assets (offline).
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/_openapi.json",
+        openapi_url=home.OPENAPI_PATH,
     )
     app.state.services = services
     error_handlers.install(app)
-    for module in (providers, account, sandbox_connections, sandbox_data, sandbox_jobs, jobs, hris):
+    app.mount(home.ASSETS_PATH, home.docs_assets())
+    for module in (
+        home,
+        providers,
+        account,
+        sandbox_connections,
+        sandbox_data,
+        sandbox_jobs,
+        jobs,
+        hris,
+    ):
         app.include_router(module.router)
     app.wrap(
         lambda inner: FinchHeadersMiddleware(
