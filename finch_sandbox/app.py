@@ -16,8 +16,8 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
-    hris,
     home,
+    hris,
     jobs,
     providers,
     sandbox_connections,
