@@ -216,7 +216,9 @@ def build_employee(
         history = [income]
     annual = (income.get("amount") or 0) * (2080 if income.get("unit") == "hourly" else 1)
     is_employee = employment_type == "employee"
-    remote = rng.random() < 0.1 or (location or {}).get("city") != individual["residence"]["city"]
+    # Either place may be unknown (null is allowed for both); then the city cannot match.
+    home_city = (individual.get("residence") or {}).get("city")
+    remote = rng.random() < 0.1 or (location or {}).get("city") != home_city
     flsa = (
         None
         if not is_employee
