@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from finch_sandbox import __version__
 from finch_sandbox.api import error_handlers
+from finch_sandbox.api.deps import Edge
 from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url=home.OPENAPI_PATH,
     )
     app.state.services = services
+    edge = Edge.build(services)
+    app.state.edge = edge
     error_handlers.install(app)
     app.mount(home.ASSETS_PATH, home.docs_assets())
     for module in (
@@ -98,7 +101,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.include_router(module.router)
     app.wrap(
         lambda inner: FinchHeadersMiddleware(
-            FastPath(inner, services=services), max_body_bytes=settings.max_body_bytes
+            FastPath(inner, edge=edge), max_body_bytes=settings.max_body_bytes
         )
     )
     return app

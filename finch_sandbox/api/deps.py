@@ -1,16 +1,41 @@
-"""FastAPI dependencies: the services container and the caller behind the credentials."""
+"""FastAPI dependencies: the services container, the API layer's own state (caches, token
+resolution, enqueue answers) and the caller behind the credentials."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from finch_sandbox.api.caches import Caches
+from finch_sandbox.api.enqueues import Enqueues
+from finch_sandbox.api.principals import Authenticator, authorization
 from finch_sandbox.errors import InvalidClient, InvalidToken, Unauthorized
 from finch_sandbox.services import Services
 from finch_sandbox.services.principal import Principal
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What the HTTP layer keeps beside the services, built once per app."""
+
+    services: Services
+    caches: Caches
+    authenticator: Authenticator
+    enqueues: Enqueues
+
+    @classmethod
+    def build(cls, services: Services) -> Edge:
+        caches = Caches.build(services.settings, services.db)
+        return cls(
+            services,
+            caches,
+            Authenticator(services.connections, caches),
+            Enqueues(services.sync_jobs, caches),
+        )
 
 
 def get_services(request: Request) -> Services:
@@ -18,23 +43,28 @@ def get_services(request: Request) -> Services:
     return services
 
 
+def get_edge(request: Request) -> Edge:
+    edge: Edge = request.app.state.edge
+    return edge
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
+EdgeDep = Annotated[Edge, Depends(get_edge)]
 
 
 def _authorization(request: Request) -> tuple[str, str]:
-    header = request.headers.get("authorization")
-    if not header:
+    found = authorization(request.scope["headers"])
+    if found is None:
         raise Unauthorized()
-    scheme, _, credentials = header.partition(" ")
-    return scheme.lower(), credentials.strip()
+    return found
 
 
-def current_principal(request: Request, services: ServicesDep) -> Principal:
+def current_principal(request: Request, edge: EdgeDep) -> Principal:
     """Bearer access token -> the account and connection it stands for."""
     scheme, credentials = _authorization(request)
     if scheme != "bearer" or not credentials:
         raise InvalidToken("Unauthorized request: a Bearer access token is required")
-    return services.connections.authenticate(credentials)
+    return edge.authenticator.authenticate(credentials)
 
 
 def client_credentials(request: Request, services: ServicesDep) -> None:

@@ -1,8 +1,8 @@
 """Answers repeated reads from prepared bytes, in front of FastAPI's routing and threadpool.
 
 The synced side of a connection changes only when a sync publishes, and its status, tokens
-and jobs only through a handful of writes; each of those is followed by a touch of the
-connection's stamp (services/freshness.py). So a successful answer to a read, captured once
+and jobs only through a handful of writes; each of those marks the connection changed in its
+unit of work, which moves the connection's stamp (storage/changes.py, storage/tracking.py). So a successful answer to a read, captured once
 from the full app, can be replayed byte for byte to the same token asking the same question
 until the connection's stamp moves. Only the plain success case is replayed: first requests,
 errors and everything else go through the full app, which owns every rule.
@@ -23,9 +23,10 @@ import anyio.to_thread
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from finch_sandbox.api.deps import Edge
+from finch_sandbox.api.enqueues import enqueue_body
 from finch_sandbox.api.flights import Flights
-from finch_sandbox.api.routers.jobs import enqueue_body
-from finch_sandbox.services import Services
+from finch_sandbox.api.principals import bearer_token
 from finch_sandbox.services.principal import Principal
 
 # Reads whose answer depends only on the token, the request and the connection's state.
@@ -41,9 +42,11 @@ MAX_CACHED_BODY = 8 * 1024 * 1024
 
 
 class FastPath:
-    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+    def __init__(self, app: ASGIApp, *, edge: Edge) -> None:
         self.app = app
-        self.services = services
+        self.edge = edge
+        self.services = edge.services
+        self.caches = edge.caches
         self.flights = Flights()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,7 +72,7 @@ class FastPath:
         if principal is None:
             return
         key = (scope["method"], scope["path"], scope["query_string"], token, body, _host(scope))
-        responses = self.services.caches.responses
+        responses = self.caches.responses
         # First look under the stamp the principal was checked against: one check a request.
         first = responses.get(key, seen)
         if isinstance(first, _Captured):
@@ -83,7 +86,7 @@ class FastPath:
         async def capture() -> None:
             # The stamp is taken before the app reads anything, so a write that lands
             # meanwhile leaves this capture stale rather than wrong.
-            stamp = self.services.caches.tracker.stamp(principal.connection_id)
+            stamp = self.caches.tracker.stamp(principal.connection_id)
             captured = _Captured()
             await self.app(scope, _replay(body, receive), captured.tee(send))
             if captured.cacheable:
@@ -102,7 +105,7 @@ class FastPath:
         _, principal = await self._principal_or_forward(scope, receive, send, body, seen)
         if principal is None:
             return
-        cached_enqueue = self.services.sync_jobs.cached_enqueue
+        cached_enqueue = self.edge.enqueues.cached
         result = cached_enqueue(principal, seen)
         if result is None:
             # One enqueue per connection goes to the database at a time; the ones that waited
@@ -123,8 +126,8 @@ class FastPath:
         """The caller's principal, from the cache or looked up once for a burst of callers
         with the same token. Without one (a bad token, a lookup that could not be cached), the
         request goes to the full app, which answers it, and None comes back."""
-        token = _bearer_token(scope)
-        principals = self.services.caches.principals
+        token = bearer_token(scope["headers"])
+        principals = self.caches.principals
         principal = principals.get(token, seen) if token else None
         if token and principal is None:
 
@@ -132,7 +135,7 @@ class FastPath:
                 # Only the lookup is shared, not the leader's request: the others should not
                 # wait on a slow report it happens to be asking for.
                 with contextlib.suppress(Exception):  # the full app answers failures itself
-                    await anyio.to_thread.run_sync(self.services.connections.authenticate, token)
+                    await anyio.to_thread.run_sync(self.edge.authenticator.authenticate, token)
 
             # Looks after a wait read the stamp afresh: the leader's fill is newer than `seen`.
             found = await self.flights.look_or_lead(
@@ -196,16 +199,6 @@ class _Captured:
     async def send(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body})
-
-
-def _bearer_token(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            if value[:7].lower() != b"bearer ":
-                return None
-            token = value[7:].strip().decode("latin-1")
-            return token or None
-    return None
 
 
 def _is_job_path(path: str) -> bool:

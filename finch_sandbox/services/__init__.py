@@ -9,7 +9,7 @@ from finch_sandbox.clock import Clock
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.employer_data import EmployerDataService
-from finch_sandbox.services.freshness import Caches, DatabaseTracker, ProcessTracker
+from finch_sandbox.services.job_types import JobTypes, default_job_types
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.sync import SyncService
@@ -31,7 +31,7 @@ class Services:
     data_edits: DataEditService
     sync: SyncService
     sync_jobs: SyncJobService
-    caches: Caches
+    job_types: JobTypes
     # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
     wake_worker: threading.Event = field(default_factory=threading.Event)
 
@@ -39,25 +39,23 @@ class Services:
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         catalog = ProviderCatalog.load()
         wake = threading.Event()
-        # In-memory stamps are exact only when every write passes through this process.
-        exclusive = db.is_sqlite and settings.processes == 1 and settings.worker
-        caches = Caches(ProcessTracker() if exclusive else DatabaseTracker(db))
+        job_types = default_job_types()
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             catalog=catalog,
-            connections=ConnectionService(db, clock, settings, catalog, caches),
+            connections=ConnectionService(db, clock, settings, catalog, job_types),
             employer_data=EmployerDataService(db),
             data_edits=DataEditService(db, clock),
-            sync=SyncService(db, clock, caches.tracker),
+            sync=SyncService(db, clock),
             sync_jobs=SyncJobService(
                 db,
                 clock,
                 quota=QuotaPolicy(settings.refreshes_per_hour),
                 wake_worker=wake,
-                caches=caches,
+                job_types=job_types,
             ),
-            caches=caches,
+            job_types=job_types,
             wake_worker=wake,
         )

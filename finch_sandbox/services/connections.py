@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
-from finch_sandbox.services.freshness import Caches
+from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.products import (
     DEFAULT_ACCOUNT_PRODUCTS,
@@ -56,13 +56,13 @@ class ConnectionService:
         clock: Clock,
         settings: Settings,
         catalog: ProviderCatalog,
-        caches: Caches,
+        job_types: JobTypes,
     ) -> None:
         self._db = db
         self._clock = clock
         self._settings = settings
         self._catalog = catalog
-        self._caches = caches
+        self._job_types = job_types
 
     # --- client credentials -----------------------------------------------------------------
 
@@ -132,7 +132,7 @@ class ConnectionService:
             # Creating a connection performs its initial sync: both sides start equal.
             uow.records(connection.id).insert(company_records(generated), synced=True)
             if auth_type != "assisted":
-                new_sync_job(uow, connection.id, now, status="complete")
+                new_sync_job(uow, self._job_types, connection.id, now, status="complete")
             issued = self._add_account(uow, connection, auth_type, chosen)
             uow.commit()
         return issued
@@ -211,12 +211,8 @@ class ConnectionService:
     # --- tokens -----------------------------------------------------------------------------
 
     def authenticate(self, token: str) -> Principal:
-        """Resolve a bearer token; unknown and disconnected tokens are both invalid."""
-        cached = self._caches.principals.get(token)
-        if cached is not None:
-            return cached
-        tracker = self._caches.tracker
-        begun = tracker.begin()
+        """Resolve a bearer token; unknown and disconnected tokens are both invalid. The
+        principal carries the connection's `change_version` as read with it."""
         with UnitOfWork(self._db) as uow:
             found = uow.connections.account_by_token_hash(hash_token(token))
             if found is None:
@@ -224,28 +220,20 @@ class ConnectionService:
             account, connection = found
             if account.disconnected_at is not None or connection.disconnected_at is not None:
                 raise InvalidToken("Unauthorized request: the access token has been disconnected")
-            principal = _principal(account, connection)
-        stamp = tracker.fill_stamp(principal.connection_id, begun, principal.change_version)
-        if stamp is not None:
-            self._caches.principals.put(token, principal.connection_id, stamp, principal)
-        return principal
+            return _principal(account, connection)
 
     def set_status(self, principal: Principal, status: str) -> Principal:
         """PUT /sandbox/connections/accounts: move the connection to another status."""
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.set_status(principal.connection_id, status)
-            uow.connections.bump_change(principal.connection_id)
             uow.commit()
-        self._caches.tracker.touch(principal.connection_id)
         return replace(principal, status=status)
 
     def disconnect(self, principal: Principal) -> None:
         """POST /disconnect: every token of the connection stops working."""
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.disconnect(principal.connection_id, self._clock.now())
-            uow.connections.bump_change(principal.connection_id)
             uow.commit()
-        self._caches.tracker.touch(principal.connection_id)
 
     def introspect(self, principal: Principal) -> dict[str, Any]:
         """GET /introspect, in the `Introspection` wire shape."""

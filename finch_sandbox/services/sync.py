@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from finch_sandbox.clock import Clock
-from finch_sandbox.services.freshness import ChangeTracker
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
 
@@ -14,24 +13,21 @@ def publish(uow: UnitOfWork, connection_id: str, now: datetime) -> int:
     """Copy every provider-side change to the synced side, inside the caller's transaction.
 
     Costs in proportion to what changed (only dirty rows are touched). Returns the connection's
-    new sync version.
+    new sync version. Both repository writes mark the connection changed.
     """
     uow.records(connection_id).publish()
-    uow.connections.bump_change(connection_id)
     return uow.connections.mark_synced(connection_id, now)
 
 
 class SyncService:
     """A sync outside the job machinery, for the control plane and storage-level tests."""
 
-    def __init__(self, db: Database, clock: Clock, tracker: ChangeTracker) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._tracker = tracker
 
     def publish(self, connection_id: str) -> int:
         with UnitOfWork(self._db, write=True) as uow:
             version = publish(uow, connection_id, self._clock.now())
             uow.commit()
-        self._tracker.touch(connection_id)
         return version

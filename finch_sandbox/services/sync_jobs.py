@@ -10,7 +10,7 @@ call back into the rules.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,8 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound, RateLimited
-from finch_sandbox.ids import new_uuid
-from finch_sandbox.services.freshness import Caches
+from finch_sandbox.services.job_types import (
+    JobContext,
+    JobOutcome,
+    JobTypes,
+    new_job,
+)
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.sync import publish
@@ -27,18 +31,23 @@ from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.models import Job
 from finch_sandbox.storage.uow import UnitOfWork
 
+DATA_SYNC_ALL = "data_sync_all"
 COMPLETION_STATUSES = ("complete", "error", "reauth_error", "permissions_error")
 JOBS_LIST_MAX_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
 class EnqueueResult:
-    """What an enqueue answers: a job (new or already running) and the quota figures."""
+    """What an enqueue answers: a job (new or already running) and the quota figures.
+
+    `change_version` is the connection's version this answer goes with: the one the enqueue
+    committed (`created`), or the one read with the job it found; -1 if not known."""
 
     job_id: str | None
     created: bool
     allowed_refreshes: int
     remaining_refreshes: int
+    change_version: int = -1
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -55,14 +64,13 @@ class SyncJobService:
         *,
         quota: QuotaPolicy,
         wake_worker: threading.Event,
-        caches: Caches,
+        job_types: JobTypes,
     ) -> None:
         self._db = db
         self._clock = clock
         self._quota = quota
         self._wake = wake_worker
-        self._caches = caches
-        self._tracker = caches.tracker
+        self.job_types = job_types
 
     # --- enqueue ----------------------------------------------------------------------------
 
@@ -74,47 +82,33 @@ class SyncJobService:
             )
         connection_id = principal.connection_id
         for _ in range(3):
-            before = self._tracker.stamp(connection_id)
-            now = self._clock.now()
             try:
-                result, row_version = self._enqueue_once(connection_id, before, now)
+                result = self._enqueue_once(connection_id, self._clock.now())
             except IntegrityError:
                 # Another process inserted the connection's sync between our check and insert
                 # (PostgreSQL, READ COMMITTED): the unique index kept it single; read it again.
                 continue
             if result.created:
-                self._tracker.touch(connection_id)
                 self._wake.set()
-                # Callers asking again while this job is active get it back (and no quota
-                # used), without the database, unless something else moved meanwhile.
-                stamp = self._tracker.written_stamp(connection_id, before, row_version)
-                if stamp is not None:
-                    again = replace(result, created=False)
-                    self._caches.responses.put(
-                        self._active_key(connection_id, now), connection_id, stamp, again
-                    )
             return result
         raise RuntimeError("could not enqueue after repeated conflicts")
 
-    def _enqueue_once(
-        self, connection_id: str, stamp: int, now: datetime
-    ) -> tuple[EnqueueResult, int]:
-        """The enqueue transaction; returns its answer and the `change_version` it left."""
+    def _enqueue_once(self, connection_id: str, now: datetime) -> EnqueueResult:
         window = self._quota.window_start(now)
         with UnitOfWork(self._db, write=True) as uow:
             jobs = uow.jobs
             jobs.lock_connection(connection_id)
             used = jobs.refreshes_used(connection_id, window)
-            active = jobs.active_sync(connection_id)
+            active = jobs.active(connection_id, DATA_SYNC_ALL)
             if active is not None:
-                result = EnqueueResult(
-                    active.id, False, self._quota.allowed, self._quota.remaining(used)
+                version = uow.connections.change_version(connection_id)
+                return EnqueueResult(
+                    active.id,
+                    False,
+                    self._quota.allowed,
+                    self._quota.remaining(used),
+                    -1 if version is None else version,
                 )
-                # Until this connection changes, asking again gets the same answer.
-                self._caches.responses.put(
-                    self._active_key(connection_id, now), connection_id, stamp, result
-                )
-                return result, -1
             if used >= self._quota.allowed:
                 raise RateLimited(
                     "The hourly quota of data_sync_all refreshes for this connection is used up",
@@ -124,14 +118,42 @@ class SyncJobService:
                         "retry_at": iso(self._quota.retry_at(now)),
                     },
                 )
-            job = new_sync_job(uow, connection_id, now)
+            job = self._new_job(uow, DATA_SYNC_ALL, connection_id, now)
             jobs.use_refresh(connection_id, window)
-            jobs.notify_enqueued()
-            uow.connections.bump_change(connection_id)
-            row_version = uow.connections.change_version(connection_id)
             uow.commit()
-        result = EnqueueResult(job.id, True, self._quota.allowed, self._quota.remaining(used + 1))
-        return result, -1 if row_version is None else row_version
+        return EnqueueResult(
+            job.id,
+            True,
+            self._quota.allowed,
+            self._quota.remaining(used + 1),
+            uow.committed_versions.get(connection_id, -1),
+        )
+
+    def enqueue(
+        self, connection_id: str, job_type: str, params: dict[str, Any] | None = None
+    ) -> Job:
+        """A job of any registered type, for the worker to run (no quota, no dedupe: the
+        caller's service owns those rules)."""
+        with UnitOfWork(self._db, write=True) as uow:
+            job = self._new_job(uow, job_type, connection_id, self._clock.now(), params=params)
+            uow.commit()
+        self._wake.set()
+        return job
+
+    def _new_job(
+        self,
+        uow: UnitOfWork,
+        job_type: str,
+        connection_id: str,
+        now: datetime,
+        params: dict[str, Any] | None = None,
+    ) -> Job:
+        registered = self.job_types.get(job_type)
+        if registered is None:
+            raise ValueError(f"unknown job type {job_type!r}")
+        job = new_job(uow, registered, connection_id, now, params=params)
+        uow.jobs.notify_enqueued()
+        return job
 
     def sync_assisted(self, principal: Principal) -> EnqueueResult:
         """Assisted connections: no job; the provider side is published before we answer."""
@@ -140,8 +162,11 @@ class SyncJobService:
             publish(uow, principal.connection_id, now)
             used = uow.jobs.refreshes_used(principal.connection_id, self._quota.window_start(now))
             uow.commit()
-        self._tracker.touch(principal.connection_id)
         return EnqueueResult(None, False, self._quota.allowed, self._quota.remaining(used))
+
+    def quota_window(self) -> datetime:
+        """The start of the current quota window (answers that show quota figures vary by it)."""
+        return self._quota.window_start(self._clock.now())
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -193,65 +218,45 @@ class SyncJobService:
     # --- the worker's call back into the rules ----------------------------------------------
 
     def finish(self, job: Job, *, worker_id: str) -> bool:
-        """End a due job as its connection's configuration says, in one transaction: a complete
-        job publishes the provider side; any error publishes nothing, and reauth_error also
-        moves the connection to `reauth`. False if this worker no longer holds the job."""
+        """End a due job in one transaction: its type's handler runs, then the (worker,
+        attempt) compare-and-set moves it to the handler's status. False if this worker no
+        longer holds the job (the handler's writes are rolled back with it)."""
         now = self._clock.now()
+        job_type = self.job_types.get(job.type)
         with UnitOfWork(self._db, write=True) as uow:
-            connection = uow.connections.get(job.connection_id)
-            outcome = connection.job_completion_status if connection is not None else "error"
+            if job_type is None:  # a type this version does not know (never claimed normally)
+                outcome = JobOutcome("error")
+            else:
+                outcome = job_type.handler(JobContext(uow, job, now))
             if not uow.jobs.finish(
-                job.id, worker_id=worker_id, attempt=job.attempts, status=outcome, now=now
+                job, worker_id=worker_id, status=outcome.status, now=now, result=outcome.result
             ):
                 return False
-            if outcome == "complete":
-                publish(uow, job.connection_id, now)
-            else:
-                uow.connections.bump_change(job.connection_id)
-                if outcome == "reauth_error":
-                    uow.connections.set_status(job.connection_id, "reauth")
             uow.commit()
-        self._tracker.touch(job.connection_id)
         return True
 
-    def claimed(self, connection_ids: set[str]) -> None:
-        """The worker moved these connections' jobs to in_progress."""
-        for connection_id in connection_ids:
-            self._tracker.touch(connection_id)
 
-    def cached_enqueue(
-        self, principal: Principal, seen: dict[str, int] | None = None
-    ) -> EnqueueResult | None:
-        """The answer to an enqueue while a known job is still active, without the database."""
-        if principal.is_assisted:
-            return None
-        hit = self._caches.responses.get(self._active_key(principal.connection_id), seen)
-        return hit if isinstance(hit, EnqueueResult) else None
-
-    def _active_key(self, connection_id: str, now: datetime | None = None) -> tuple[str, ...]:
-        # Per quota window: the remaining-refreshes figure in the answer resets with it.
-        window = self._quota.window_start(now or self._clock.now())
-        return ("active", connection_id, window.isoformat())
+def run_data_sync(context: JobContext) -> JobOutcome:
+    """`data_sync_all`: ends as the connection's job configuration says. A complete job
+    publishes the provider side; any error publishes nothing, and reauth_error also moves the
+    connection to `reauth`."""
+    uow, job = context.uow, context.job
+    connection = uow.connections.get(job.connection_id)
+    outcome = connection.job_completion_status if connection is not None else "error"
+    if outcome == "complete":
+        publish(uow, job.connection_id, context.now)
+    elif outcome == "reauth_error":
+        uow.connections.set_status(job.connection_id, "reauth")
+    return JobOutcome(outcome)
 
 
 def new_sync_job(
-    uow: UnitOfWork, connection_id: str, now: datetime, *, status: str = "pending"
+    uow: UnitOfWork, job_types: JobTypes, connection_id: str, now: datetime, *, status: str
 ) -> Job:
     """A `data_sync_all` row; a connection's initial sync is recorded already `complete`."""
-    job = Job(
-        id=new_uuid(),
-        connection_id=connection_id,
-        kind="automated",
-        type="data_sync_all",
-        status=status,
-        created_at=now,
-        attempts=0,
-        seq=uow.jobs.next_seq(connection_id),
-    )
-    if status == "complete":
-        job.started_at = job.completed_at = now
-    uow.jobs.add(job)
-    return job
+    job_type = job_types.get(DATA_SYNC_ALL)
+    assert job_type is not None
+    return new_job(uow, job_type, connection_id, now, status=status)
 
 
 def job_wire(job: Job, base_url: str) -> dict[str, Any]:

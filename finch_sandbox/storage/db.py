@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from finch_sandbox.storage.changes import CommitHooks
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 T = TypeVar("T")
@@ -60,6 +62,8 @@ class Database:
     # PostgreSQL: autocommit connections for single-statement reads that need no snapshot
     # (freshness checks, one per cached answer): no BEGIN, no rollback, no ping.
     autocommit: Engine | None = None
+    # What runs around every unit of work's commit (storage/changes.py).
+    hooks: CommitHooks = field(default_factory=CommitHooks)
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,4 +1,9 @@
-"""Unit of work: one session, one transaction; rolled back unless the service commits."""
+"""Unit of work: one session, one transaction; rolled back unless the service commits.
+
+It also owns change tracking: a write says `uow.mark_changed(connection_id)` (or a repository
+write method says it for the write), and `commit()` bumps the version, runs the in-transaction
+hooks and notifies the listeners after the commit (storage/changes.py has the contract).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session
 
+from finch_sandbox.storage.changes import current_write_log
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.repositories.connections import ConnectionRepository
 from finch_sandbox.storage.repositories.jobs import JobRepository
@@ -31,6 +37,11 @@ class UnitOfWork:
         self._write_lock: threading.Lock | None = None
         # Tenants this unit holds the write lock of (PostgreSQL only).
         self._locked: set[str] = set()
+        # What this unit changed and the domain events it recorded, until it commits.
+        self._changed: set[str] = set()
+        self._events: list[object] = []
+        # {connection_id: change_version} bumped by the last commit.
+        self.committed_versions: dict[str, int] = {}
 
     def __enter__(self) -> UnitOfWork:
         if self._db.serial_lock is not None:
@@ -60,6 +71,8 @@ class UnitOfWork:
         finally:
             self._session = None
             self._locked.clear()
+            self._changed.clear()
+            self._events.clear()
             if self._write_lock is not None:
                 self._write_lock.release()
                 self._write_lock = None
@@ -72,16 +85,40 @@ class UnitOfWork:
             raise RuntimeError("UnitOfWork used outside its `with` block")
         return self._session
 
+    def mark_changed(self, *connection_ids: str) -> None:
+        """These connections changed in a way their callers can see (a cached answer about
+        them may now be wrong). Takes effect at `commit()`; forgotten on rollback."""
+        self._changed.update(connection_ids)
+
+    def record_event(self, event: object) -> None:
+        """A domain event, handed to the `before_commit` hooks at `commit()`."""
+        self._events.append(event)
+
     def commit(self) -> None:
-        self.session.commit()
+        session = self.session
+        changed = frozenset(self._changed)
+        events = tuple(self._events)
+        versions = self.connections.bump_changes(changed) if changed else {}
+        for hook in self._db.hooks.before_commit:
+            hook(self, changed, events)
+        session.commit()
+        self._changed.clear()
+        self._events.clear()
+        self.committed_versions = versions
+        if versions:
+            log = current_write_log()
+            if log is not None:
+                log.add(versions)
+            for listener in self._db.hooks.after_commit:
+                listener(versions)
 
     @property
     def connections(self) -> ConnectionRepository:
-        return ConnectionRepository(self.session)
+        return ConnectionRepository(self.session, self.mark_changed)
 
     @property
     def jobs(self) -> JobRepository:
-        return JobRepository(self.session)
+        return JobRepository(self.session, self.mark_changed)
 
     def records(self, connection_id: str) -> RecordRepository:
         """Repository scoped to one connection: it cannot read another tenant's rows."""
@@ -89,4 +126,4 @@ class UnitOfWork:
             # Before the first read, so what this unit reads is what it writes over.
             self.connections.lock(connection_id)
             self._locked.add(connection_id)
-        return RecordRepository(self.session, connection_id)
+        return RecordRepository(self.session, connection_id, self.mark_changed)

@@ -52,6 +52,8 @@ class Worker:
         self._options = options
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # A moved sandbox clock may make a held job due now: look again at once.
+        self._stop_listening = clock.on_move(self._clock_moved)
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -67,12 +69,12 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         """Graceful stop: leave the loop, then hand unfinished jobs back to the queue."""
         self._stop.set()
+        self._stop_listening()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
         with UnitOfWork(self._db, write=True) as uow:
             released = uow.jobs.release(self.worker_id)
-            uow.connections.bump_change(released)
             uow.commit()
         if released:
             log.info(
@@ -80,6 +82,13 @@ class Worker:
                 len(released),
                 extra={"worker_id": self.worker_id},
             )
+
+    def _clock_moved(self) -> None:
+        waker = self._waker
+        if waker is not None:
+            waker.nudge()
+        else:
+            self._wake.set()
 
     def run(self) -> None:
         self._waker = make_waker(self._db, self._wake)
@@ -102,9 +111,10 @@ class Worker:
         now = self._clock.now()
         lease_until = now + timedelta(seconds=self._options.lease_seconds)
         claimed: set[str] = set()
+        types = self._jobs.job_types.names()
         with UnitOfWork(self._db) as uow:
             idle = (
-                not uow.jobs.claimable(now, 1, lock=False)
+                not uow.jobs.claimable(now, 1, types=types, lock=False)
                 and uow.jobs.next_due_at(self.worker_id) is None
             )
         if idle:
@@ -112,18 +122,17 @@ class Worker:
             return False
         with UnitOfWork(self._db, write=True) as uow:
             uow.jobs.renew_leases(self.worker_id, lease_until)
-            for job_id, connection_id in uow.jobs.claimable(now, CLAIM_BATCH):
+            for job_id, connection_id in uow.jobs.claimable(now, CLAIM_BATCH, types=types):
                 if uow.jobs.claim(
                     job_id,
+                    connection_id,
                     worker_id=self.worker_id,
                     now=now,
                     due_at=due_time(now, self._options.job_duration),
                     lease_until=lease_until,
                 ):
                     claimed.add(connection_id)
-            uow.connections.bump_change(claimed)
             uow.commit()
-        self._jobs.claimed(claimed)
         with UnitOfWork(self._db) as uow:
             due = list(uow.jobs.due_jobs(self.worker_id, self._clock.now()))
         finished = 0

@@ -10,6 +10,8 @@ import logging
 import threading
 from typing import Any, Protocol
 
+from sqlalchemy import func, select
+
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.repositories.jobs import JOBS_CHANNEL
 
@@ -18,6 +20,10 @@ log = logging.getLogger(__name__)
 
 class Waker(Protocol):
     def wait(self, timeout: float) -> None: ...
+    def nudge(self) -> None:
+        """Make the current (or next) `wait` return now, from any thread."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -31,6 +37,9 @@ class EventWaker:
         self._event.wait(timeout)
         self._event.clear()
 
+    def nudge(self) -> None:
+        self._event.set()
+
     def close(self) -> None:
         self._event.set()
 
@@ -40,6 +49,7 @@ class NotifyWaker:
 
     def __init__(self, db: Database, event: threading.Event) -> None:
         self._event = event
+        self._db = db
         raw = db.engine.raw_connection()
         # A connection of its own, outside the pool, in autocommit so notifications arrive.
         conn = raw.driver_connection
@@ -60,6 +70,16 @@ class NotifyWaker:
             log.warning("LISTEN connection failed; falling back to polling", exc_info=True)
             self._event.wait(timeout)
         self._event.clear()
+
+    def nudge(self) -> None:
+        # The wait blocks on the LISTEN socket, not on the event: a notification ends it.
+        self._event.set()
+        try:
+            with self._db.engine.connect() as conn:
+                conn.execute(select(func.pg_notify(JOBS_CHANNEL, "")))
+                conn.commit()
+        except Exception:  # the worker still looks again at its next poll
+            log.warning("could not nudge the worker through NOTIFY", exc_info=True)
 
     def close(self) -> None:
         try:

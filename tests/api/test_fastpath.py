@@ -10,6 +10,7 @@ import httpx
 import pytest
 from finch import Finch
 
+from finch_sandbox.api.deps import Edge
 from finch_sandbox.services import Services
 from finch_sandbox.testing import ThreadedServer
 from tests.clients import make_client
@@ -22,8 +23,8 @@ def headers(token: str) -> dict[str, str]:
 
 
 def cached_answers(server: ThreadedServer) -> int:
-    services: Services = server.app.state.services
-    return len(services.caches.responses._entries)
+    edge: Edge = server.app.state.edge
+    return len(edge.caches.responses)
 
 
 def test_repeated_reads_are_replayed_with_fresh_request_ids(

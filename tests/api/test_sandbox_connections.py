@@ -132,6 +132,24 @@ def test_second_account_reaches_the_same_company(app_client: Finch, server: Thre
         again.hris.payments.list(start_date="2020-01-01", end_date="2030-01-01")
 
 
+def test_a_new_account_shows_in_the_first_tokens_introspect_at_once(
+    app_client: Finch, server: ThreadedServer, spec_recorder: SpecRecorder
+) -> None:
+    """The first token's introspect is cached (twice asked); adding an account must show."""
+    created = app_client.sandbox.connections.create(
+        provider_id="gusto", authentication_type="credential", employee_size=2
+    )
+    first = make_client(server.base_url, spec_recorder, created.access_token)
+    for _ in range(3):  # authenticate, capture, replay
+        methods = first.account.introspect().authentication_methods
+        assert [m.type for m in methods or []] == ["credential"]
+    app_client.sandbox.connections.accounts.create(
+        company_id=created.company_id, provider_id="gusto", authentication_type="api_token"
+    )
+    methods = first.account.introspect().authentication_methods
+    assert sorted(m.type for m in methods or []) == ["api_token", "credential"]
+
+
 def test_account_for_unknown_company_is_404(app_client: Finch) -> None:
     with pytest.raises(finch.NotFoundError):
         app_client.sandbox.connections.accounts.create(

@@ -7,11 +7,12 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
+from finch_sandbox.api.deps import CurrentPrincipal, EdgeDep, ServicesDep
+from finch_sandbox.api.enqueues import enqueue_body
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import WireModel
 from finch_sandbox.services import Services
-from finch_sandbox.services.sync_jobs import EnqueueResult, job_url, job_wire
+from finch_sandbox.services.sync_jobs import job_wire
 
 router = APIRouter(tags=["Management"])
 
@@ -25,25 +26,16 @@ def base_url(request: Request, services: Services) -> str:
     return services.settings.public_url or str(request.base_url)
 
 
-def enqueue_body(result: EnqueueResult, base: str) -> dict[str, object]:
-    return {
-        "job_id": result.job_id,
-        "job_url": job_url(base, result.job_id) if result.job_id else None,
-        "allowed_refreshes": result.allowed_refreshes,
-        "remaining_refreshes": result.remaining_refreshes,
-    }
-
-
 @router.post("/jobs/automated")
 def create_automated_job(
     body: AutomatedCreateParams,
     request: Request,
     principal: CurrentPrincipal,
-    services: ServicesDep,
+    edge: EdgeDep,
 ) -> Response:
-    result = services.sync_jobs.enqueue_data_sync(principal)
+    result = edge.enqueues.enqueue(principal)
     return json_response(
-        enqueue_body(result, base_url(request, services)),
+        enqueue_body(result, base_url(request, edge.services)),
         status_code=201 if result.created else 202,
     )
 
@@ -86,4 +78,4 @@ def get_automated_job(
 @router.get("/jobs/manual/{job_id}")
 def get_manual_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> Response:
     job = services.sync_jobs.get_manual(principal, job_id)
-    return json_response({"job_id": job.id, "status": job.status, "body": None})
+    return json_response({"job_id": job.id, "status": job.status, "body": job.result})

@@ -7,9 +7,10 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
+from finch_sandbox.api.deps import CurrentPrincipal, EdgeDep, ServicesDep
+from finch_sandbox.api.enqueues import enqueue_body
 from finch_sandbox.api.responses import json_response
-from finch_sandbox.api.routers.jobs import base_url, enqueue_body
+from finch_sandbox.api.routers.jobs import base_url
 from finch_sandbox.api.schemas.common import WireModel
 
 router = APIRouter(tags=["Sandbox"])
@@ -29,17 +30,15 @@ def create_sandbox_job(
     body: SandboxJobCreateParams,
     request: Request,
     principal: CurrentPrincipal,
-    services: ServicesDep,
+    edge: EdgeDep,
 ) -> Response:
     """Analogous to POST /jobs/automated, but always 200, and assisted connections are synced
     on the spot (no job: `job_id` and `job_url` are null)."""
     if principal.is_assisted:
-        result = services.sync_jobs.sync_assisted(principal)
+        result = edge.services.sync_jobs.sync_assisted(principal)
     else:
-        result = services.sync_jobs.cached_enqueue(
-            principal
-        ) or services.sync_jobs.enqueue_data_sync(principal)
-    return json_response(enqueue_body(result, base_url(request, services)))
+        result = edge.enqueues.cached(principal) or edge.enqueues.enqueue(principal)
+    return json_response(enqueue_body(result, base_url(request, edge.services)))
 
 
 @router.get("/sandbox/jobs/configuration")

@@ -34,7 +34,7 @@ class Connection(Base):
     )
     # Bumped in the same transaction as anything that changes what this connection's callers
     # see (a publish, its status, a disconnect, a job moving): API processes that keep cached
-    # answers compare it to tell whether an answer still holds (services/freshness.py).
+    # answers compare it to tell whether an answer still holds (storage/tracking.py).
     change_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from finch_sandbox.storage.models.base import Base, UtcDateTime, partial_index
+from finch_sandbox.storage.models.base import Base, JsonDoc, UtcDateTime, partial_index
 
 ACTIVE_STATUSES = ("pending", "in_progress")
 
@@ -35,6 +36,10 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Ordering within equal created_at (several jobs in one clock tick under a frozen clock).
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # What the job was asked to do (AutomatedAsyncJob `params`, e.g. {"individual_id": ...}).
+    params: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, nullable=True)
+    # What it produced (ManualAsyncJob `body`: per-item results), set when it finishes.
+    result: Mapped[Any] = mapped_column(JsonDoc, nullable=True)
 
     __table_args__ = (
         # Finch runs one data_sync_all per connection at a time; the database enforces it.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection as DbConnection
@@ -19,15 +19,28 @@ def read_change_version(conn: DbConnection, connection_id: str) -> int | None:
     ).scalar_one_or_none()
 
 
+MarkChanged = Callable[..., None]
+
+
+def _ignore(*_connection_ids: str) -> None:
+    pass
+
+
 class ConnectionRepository:
-    def __init__(self, session: Session) -> None:
+    """Write methods that change what a connection's callers see mark it changed themselves
+    (through the unit of work's `mark_changed`)."""
+
+    def __init__(self, session: Session, mark_changed: MarkChanged = _ignore) -> None:
         self._session = session
+        self._mark_changed = mark_changed
 
     def add(self, connection: Connection) -> None:
         self._session.add(connection)
 
     def add_account(self, account: Account) -> None:
+        """A new token: GET /introspect of the connection's other tokens lists its method."""
         self._session.add(account)
+        self._mark_changed(account.connection_id)
 
     def flush(self) -> None:
         self._session.flush()
@@ -79,6 +92,7 @@ class ConnectionRepository:
         ).all()
 
     def disconnect(self, connection_id: str, when: datetime) -> None:
+        self._mark_changed(connection_id)
         self._session.execute(
             update(Connection)
             .where(Connection.id == connection_id, Connection.disconnected_at.is_(None))
@@ -90,16 +104,17 @@ class ConnectionRepository:
             .values(disconnected_at=when)
         )
 
-    def bump_change(self, connection_ids: str | set[str]) -> None:
-        """Mark a change callers can see, in the caller's transaction."""
-        ids = {connection_ids} if isinstance(connection_ids, str) else connection_ids
-        if ids:
-            self._session.execute(
-                update(Connection)
-                .where(Connection.id.in_(ids))
-                .values(change_version=Connection.change_version + 1)
-                .execution_options(synchronize_session=False)
-            )
+    def bump_changes(self, connection_ids: frozenset[str]) -> dict[str, int]:
+        """Bump `change_version` of these connections; returns their new versions. Called by
+        the unit of work at commit (use `uow.mark_changed`, not this)."""
+        rows = self._session.execute(
+            update(Connection)
+            .where(Connection.id.in_(sorted(connection_ids)))
+            .values(change_version=Connection.change_version + 1)
+            .returning(Connection.id, Connection.change_version)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return {row[0]: int(row[1]) for row in rows}
 
     def change_version(self, connection_id: str) -> int | None:
         return self._session.scalar(
@@ -107,11 +122,13 @@ class ConnectionRepository:
         )
 
     def set_status(self, connection_id: str, status: str) -> None:
+        self._mark_changed(connection_id)
         self._session.execute(
             update(Connection).where(Connection.id == connection_id).values(status=status)
         )
 
     def set_job_completion_status(self, connection_id: str, status: str) -> None:
+        self._mark_changed(connection_id)
         self._session.execute(
             update(Connection)
             .where(Connection.id == connection_id)
@@ -120,6 +137,7 @@ class ConnectionRepository:
 
     def mark_synced(self, connection_id: str, when: datetime) -> int:
         """Bump the sync version; returns the new version."""
+        self._mark_changed(connection_id)
         version = self._session.execute(
             update(Connection)
             .where(Connection.id == connection_id)

@@ -5,8 +5,9 @@ No business rules here; services/sync_jobs.py and worker/ decide what to do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -18,9 +19,17 @@ from finch_sandbox.storage.models.jobs import ACTIVE_STATUSES
 JOBS_CHANNEL = "finch_sandbox_jobs"
 
 
+def _ignore(*_connection_ids: str) -> None:
+    pass
+
+
 class JobRepository:
-    def __init__(self, session: Session) -> None:
+    """A job's rows are what GET /jobs/* answer, so every method that adds or moves a job
+    marks its connection changed (through the unit of work's `mark_changed`)."""
+
+    def __init__(self, session: Session, mark_changed: Callable[..., None] = _ignore) -> None:
         self._session = session
+        self._mark_changed = mark_changed
 
     # --- per connection (tenant-scoped reads) -----------------------------------------------
 
@@ -35,11 +44,12 @@ class JobRepository:
             .with_for_update(key_share=True)
         )
 
-    def active_sync(self, connection_id: str) -> Job | None:
+    def active(self, connection_id: str, job_type: str) -> Job | None:
+        """The connection's pending or running job of this type, if any."""
         return self._session.scalar(
             select(Job).where(
                 Job.connection_id == connection_id,
-                Job.type == "data_sync_all",
+                Job.type == job_type,
                 Job.status.in_(ACTIVE_STATUSES),
             )
         )
@@ -63,6 +73,7 @@ class JobRepository:
     def add(self, job: Job) -> None:
         self._session.add(job)
         self._session.flush()
+        self._mark_changed(job.connection_id)
 
     def notify_enqueued(self) -> None:
         """Wake workers in other processes once this transaction commits (PostgreSQL only)."""
@@ -104,10 +115,10 @@ class JobRepository:
     # --- worker side ------------------------------------------------------------------------
 
     def claimable(
-        self, now: datetime, limit: int, *, lock: bool = True
+        self, now: datetime, limit: int, *, types: Collection[str], lock: bool = True
     ) -> Sequence[tuple[str, str]]:
-        """(job id, connection id) of pending jobs, and of in-progress ones whose worker
-        stopped renewing its lease."""
+        """(job id, connection id) of pending jobs of these types (automated and manual
+        alike), and of in-progress ones whose worker stopped renewing its lease."""
         stmt = (
             select(Job.id, Job.connection_id)
             .where(
@@ -115,7 +126,7 @@ class JobRepository:
                     Job.status == "pending",
                     (Job.status == "in_progress") & (Job.lease_expires_at < now),
                 ),
-                Job.kind == "automated",
+                Job.type.in_(sorted(types)),
             )
             .order_by(Job.created_at, Job.seq)
             .limit(limit)
@@ -128,6 +139,7 @@ class JobRepository:
     def claim(
         self,
         job_id: str,
+        connection_id: str,
         *,
         worker_id: str,
         now: datetime,
@@ -155,7 +167,10 @@ class JobRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        won = bool(result.rowcount)  # type: ignore[attr-defined]
+        if won:
+            self._mark_changed(connection_id)
+        return won
 
     def renew_leases(self, worker_id: str, lease_until: datetime) -> None:
         self._session.execute(
@@ -180,21 +195,31 @@ class JobRepository:
         )
 
     def finish(
-        self, job_id: str, *, worker_id: str, attempt: int, status: str, now: datetime
+        self,
+        job: Job,
+        *,
+        worker_id: str,
+        status: str,
+        now: datetime,
+        result: Any = None,
     ) -> bool:
-        """Compare-and-set on (worker, attempt): a worker that lost its lease cannot finish."""
-        result = self._session.execute(
+        """Compare-and-set on (worker, attempt): a worker that lost its lease cannot finish.
+        `result` is the job's outcome body (a manual job's `body`), None for none."""
+        changed = self._session.execute(
             update(Job)
             .where(
-                Job.id == job_id,
+                Job.id == job.id,
                 Job.status == "in_progress",
                 Job.worker_id == worker_id,
-                Job.attempts == attempt,
+                Job.attempts == job.attempts,
             )
-            .values(status=status, completed_at=now, lease_expires_at=None)
+            .values(status=status, completed_at=now, lease_expires_at=None, result=result)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        won = bool(changed.rowcount)  # type: ignore[attr-defined]
+        if won:
+            self._mark_changed(job.connection_id)
+        return won
 
     def release(self, worker_id: str) -> set[str]:
         """Graceful stop: hand this worker's unfinished jobs back to the queue.
@@ -213,4 +238,5 @@ class JobRepository:
             .values(status="pending", worker_id=None, lease_expires_at=None, due_at=None)
             .execution_options(synchronize_session=False)
         )
+        self._mark_changed(*held)
         return held

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,15 @@ class NewRecord:
 class RecordRepository:
     """Every query is filtered by the connection this repository was built for."""
 
-    def __init__(self, session: Session, connection_id: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        connection_id: str,
+        mark_changed: Callable[..., None] | None = None,
+    ) -> None:
         self._session = session
         self._connection_id = connection_id
+        self._mark_changed = mark_changed
 
     def _where(self, kind: str) -> Any:
         return and_(Record.connection_id == self._connection_id, Record.kind == kind)
@@ -37,7 +43,10 @@ class RecordRepository:
     # --- writes -----------------------------------------------------------------------------
 
     def insert(self, records: Iterable[NewRecord], *, synced: bool) -> None:
-        """Insert new documents on the provider side; `synced` also sets the synced side."""
+        """Insert new documents on the provider side; `synced` also sets the synced side
+        (which callers see, so the connection is marked changed)."""
+        if synced and self._mark_changed is not None:
+            self._mark_changed(self._connection_id)
         batch: list[dict[str, Any]] = []
         for rec in records:
             batch.append(
@@ -78,7 +87,10 @@ class RecordRepository:
 
         Both statements touch only dirty rows, through the partial index on them, so a sync
         costs in proportion to what changed, not to the size of the company.
+        Callers see the synced side, so the connection is marked changed.
         """
+        if self._mark_changed is not None:
+            self._mark_changed(self._connection_id)
         dirty = and_(Record.connection_id == self._connection_id, Record.dirty == True)  # noqa: E712
         # Documents deleted on the provider side leave both sides.
         self._session.execute(

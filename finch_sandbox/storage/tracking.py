@@ -1,23 +1,22 @@
 """What lets an API process serve prepared answers without ever serving stale ones.
 
 Every commit that changes what a connection's callers can see (a publish, a status change, a
-disconnect, a job moving) is followed by `ChangeTracker.touch(connection_id)`. A cached answer
-is stored with the connection's stamp taken *before* its data was read, and is served only
-while that stamp is still current — so a fill that raced a write is born stale, never wrong.
+disconnect, a job moving) has marked the connection changed in its unit of work, which bumps
+`connections.change_version` in the transaction and then calls the tracker's `committed`
+(registered as an after-commit listener by `watch`). A cached answer is stored with the
+connection's stamp taken *before* its data was read, and is served only while that stamp is
+still current, so a fill that raced a write is born stale, never wrong.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Protocol
 
-from finch_sandbox.services.principal import Principal
 from finch_sandbox.storage.db import Database, autocommit_read
 from finch_sandbox.storage.repositories.connections import read_change_version
 from finch_sandbox.storage.uow import UnitOfWork
-
-V = TypeVar("V")
 
 
 class ChangeTracker(Protocol):
@@ -27,8 +26,9 @@ class ChangeTracker(Protocol):
         """The connection's current stamp; take it *before* reading what you will cache."""
         ...
 
-    def touch(self, connection_id: str) -> None:
-        """Called after a commit that changed what the connection's callers see."""
+    def committed(self, versions: Mapping[str, int]) -> None:
+        """After a commit that changed what these connections' callers see (the unit of work
+        calls it, with the `change_version` each now has)."""
         ...
 
     def begin(self) -> int:
@@ -40,7 +40,7 @@ class ChangeTracker(Protocol):
         ...
 
     def written_stamp(self, connection_id: str, before: int, row_version: int) -> int | None:
-        """After a write and its touch: the stamp under which the writer may cache what its
+        """After a write and its commit: the stamp under which the writer may cache what its
         write produced, or None if something else may have changed the connection since
         `before` (its stamp taken before the write). `row_version` is the `change_version`
         the write committed."""
@@ -59,10 +59,11 @@ class ProcessTracker:
     def stamp(self, connection_id: str) -> int:
         return self._stamps.get(connection_id, 0)
 
-    def touch(self, connection_id: str) -> None:
+    def committed(self, versions: Mapping[str, int]) -> None:
         with self._lock:
-            self._stamps[connection_id] = self._stamps.get(connection_id, 0) + 1
-            self._version += 1
+            for connection_id in versions:
+                self._stamps[connection_id] = self._stamps.get(connection_id, 0) + 1
+                self._version += 1
 
     def begin(self) -> int:
         return self._version
@@ -95,7 +96,7 @@ class DatabaseTracker:
                 version = uow.connections.change_version(connection_id)
         return -1 if version is None else version
 
-    def touch(self, connection_id: str) -> None:
+    def committed(self, versions: Mapping[str, int]) -> None:
         pass  # the bump is already committed with the change itself
 
     def begin(self) -> int:
@@ -109,43 +110,9 @@ class DatabaseTracker:
         return row_version
 
 
-class StampedCache(Generic[V]):
-    """A bounded LRU of values tagged with their connection's stamp."""
-
-    def __init__(self, tracker: ChangeTracker, max_entries: int = 8192) -> None:
-        self._tracker = tracker
-        self._max = max_entries
-        self._entries: OrderedDict[object, tuple[str, int, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: object, seen: dict[str, int] | None = None) -> V | None:
-        """The value if its connection has not changed since it was stored. `seen` carries
-        stamps already read for this request, so one request checks a connection once (a
-        database read per check on PostgreSQL)."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        connection_id, stamp, value = entry
-        current = seen.get(connection_id) if seen is not None else None
-        if current is None:
-            current = self._tracker.stamp(connection_id)
-            if seen is not None:
-                seen[connection_id] = current
-        return value if stamp == current else None
-
-    def put(self, key: object, connection_id: str, stamp: int, value: V) -> None:
-        with self._lock:
-            self._entries[key] = (connection_id, stamp, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-
-
-class Caches:
-    """The caches an API process keeps, all invalidated through one tracker."""
-
-    def __init__(self, tracker: ChangeTracker) -> None:
-        self.tracker = tracker
-        self.principals: StampedCache[Principal] = StampedCache(self.tracker)
-        # Prepared answers (bytes) and small results, keyed by what they answer.
-        self.responses: StampedCache[object] = StampedCache(self.tracker)
+def watch(db: Database, *, exclusive: bool) -> ChangeTracker:
+    """The tracker for this database, listening to its units of work's commits. `exclusive`:
+    every write to the database goes through this process (in-memory stamps are exact)."""
+    tracker: ChangeTracker = ProcessTracker() if exclusive else DatabaseTracker(db)
+    db.hooks.after_commit.append(tracker.committed)
+    return tracker

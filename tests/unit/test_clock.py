@@ -1,0 +1,99 @@
+"""The sandbox clock: wall time unless moved; frozen, offset and moved per server."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from finch_sandbox.clock import FrozenClock, SandboxClock
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeWall:
+    """The wall the clock reads (an edge of the world): moves only when the test says."""
+
+    def __init__(self) -> None:
+        self.at = T0
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def test_unmoved_clock_follows_the_wall() -> None:
+    wall = FakeWall()
+    clock = SandboxClock(source=wall)
+    assert clock.now() == T0
+    wall.at += timedelta(seconds=5)
+    assert clock.now() == T0 + timedelta(seconds=5)
+    assert not clock.frozen and clock.offset == timedelta(0)
+
+
+def test_offset_and_advance_keep_it_ticking() -> None:
+    wall = FakeWall()
+    clock = SandboxClock(source=wall)
+    clock.set_offset(timedelta(hours=1))
+    assert clock.now() == T0 + timedelta(hours=1)
+    assert clock.advance(timedelta(minutes=30)) == T0 + timedelta(hours=1, minutes=30)
+    wall.at += timedelta(seconds=1)
+    assert clock.now() == T0 + timedelta(hours=1, minutes=30, seconds=1)
+    clock.set(T0 - timedelta(days=1))
+    assert clock.now() == T0 - timedelta(days=1)
+    assert clock.offset == timedelta(days=-1, seconds=-1)
+
+
+def test_freeze_stops_it_and_unfreeze_resumes_from_where_it_stood() -> None:
+    wall = FakeWall()
+    clock = SandboxClock(source=wall)
+    frozen_at = clock.freeze()
+    wall.at += timedelta(minutes=10)
+    assert clock.now() == frozen_at == T0 and clock.frozen
+    clock.advance(timedelta(seconds=3))
+    assert clock.now() == T0 + timedelta(seconds=3)
+    clock.unfreeze()
+    assert clock.now() == T0 + timedelta(seconds=3), "no jump when it starts ticking again"
+    wall.at += timedelta(seconds=2)
+    assert clock.now() == T0 + timedelta(seconds=5)
+    clock.freeze(at=T0)
+    assert clock.now() == T0
+
+
+def test_every_move_notifies_the_listeners_until_removed() -> None:
+    clock = FrozenClock(T0)
+    moves: list[datetime] = []
+    remove = clock.on_move(lambda: moves.append(clock.now()))
+    clock.advance(timedelta(seconds=1))
+    clock.set(T0 + timedelta(hours=1))
+    clock.set_offset(timedelta(0))
+    clock.unfreeze()
+    clock.freeze()
+    assert len(moves) == 5 and moves[0] == T0 + timedelta(seconds=1)
+    remove()
+    clock.advance(timedelta(seconds=1))
+    assert len(moves) == 5
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError):
+        FrozenClock(datetime(2026, 1, 1))
+    with pytest.raises(ValueError):
+        SandboxClock().freeze(at=datetime(2026, 1, 1))
+
+
+def test_concurrent_advances_are_all_counted() -> None:
+    clock = FrozenClock(T0)
+    barrier = threading.Barrier(8)
+
+    def advance() -> None:
+        barrier.wait()
+        for _ in range(500):
+            clock.advance(timedelta(microseconds=1))
+
+    threads = [threading.Thread(target=advance) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert clock.now() == T0 + timedelta(microseconds=4000)
