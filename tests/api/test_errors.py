@@ -257,3 +257,27 @@ def test_payment_totals_must_stay_within_what_the_sdks_read(
         headers=bearer(connection),
     )
     assert_finch_error(response, 400, "the amounts add up to more than 9007199254740991")
+
+
+def test_companies_past_the_size_limit_are_refused_before_any_work(
+    app_client: Finch, raw: httpx.Client
+) -> None:
+    """Generated inside the request, a larger company would outlast the SDK's 60 s timeout (and
+    the SDK would retry, creating a second one): Finch's 400, naming the field and the limit."""
+    from finch_sandbox.settings import Settings
+
+    limit = Settings().max_employee_size
+    response = raw.post(
+        "/sandbox/connections",
+        json={"provider_id": "gusto", "employee_size": limit + 1},
+        headers={"Authorization": BASIC},
+    )
+    assert_finch_error(
+        response,
+        400,
+        f"[body:employee_size]: must be between 1 and {limit}",
+        "FINCH_SANDBOX_MAX_EMPLOYEE_SIZE",
+    )
+    # Nothing was created: the only connection is the one made now.
+    created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=1)
+    assert created.connection_id
