@@ -36,13 +36,15 @@ def create_sandbox_connection(
         body["authentication_type"] = authentication_type
     if products:
         body["products"] = list(products)
-    answer = _post(base_url, "/sandbox/connections", body, auth=client)
+    answer: dict[str, Any] = _post(base_url, "/sandbox/connections", body, auth=client)
     if "access_token" not in answer:
         raise RemoteError(f"{base_url} did not answer as finch-sandbox does: {answer!r:.200}")
     return answer
 
 
-def _post(base_url: str, path: str, body: dict[str, Any], *, auth: tuple[str, str]) -> Any:
+def _post(
+    base_url: str, path: str, body: dict[str, Any], *, auth: tuple[str, str]
+) -> dict[str, Any]:
     try:
         response = httpx.post(base_url + path, json=body, auth=auth, timeout=TIMEOUT)
     except httpx.ConnectError:
@@ -73,4 +75,4 @@ def _post(base_url: str, path: str, body: dict[str, Any], *, auth: tuple[str, st
         raise RemoteError(message)
     if not isinstance(answer, dict):
         raise RemoteError(f"{base_url} did not answer with JSON; is it a finch-sandbox server?")
-    return answer
+    return dict(answer)

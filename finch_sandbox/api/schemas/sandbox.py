@@ -258,8 +258,14 @@ class PayStatementInput(WireModel):
     type: Literal["off_cycle_payroll", "one_time_payment", "regular_payroll"] | None = None
 
     def amounts(self) -> list[int | None]:
-        lines = [*self.earnings, *self.employee_deductions, *self.employer_contributions]
-        return [self.gross_pay, self.net_pay, *(i.amount for i in [*lines, *self.taxes])]
+        return [
+            self.gross_pay,
+            self.net_pay,
+            *(e.amount for e in self.earnings),
+            *(d.amount for d in self.employee_deductions),
+            *(c.amount for c in self.employer_contributions),
+            *(t.amount for t in self.taxes),
+        ]
 
 
 class PaymentCreateParams(WireModel):
