@@ -2,7 +2,7 @@
 
 granian binds with SO_REUSEPORT, so a second server on a busy port would start anyway and the
 kernel would split connections between two databases (valid tokens turning into random 401s).
-`claim_port` refuses instead: a lock file per port keeps two finch-sandbox servers from
+`claim_port` refuses instead: a name held per port keeps two finch-sandbox servers from
 starting at the same moment, and a probe bound *without* SO_REUSEPORT fails on a port that any
 process already listens on. uvicorn is handed the bound socket itself (`bind_socket`).
 """
@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import socket
-import tempfile
+import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 
 class PortInUse(Exception):
@@ -72,22 +70,24 @@ def claim_port(host: str, port: int) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _port_lock(host: str, port: int) -> Iterator[None]:
-    """An exclusive lock on a file named after the port, held while the server runs: the probe
-    alone leaves a moment in which two servers started together could both pass it."""
-    import fcntl
+    """A name only one process can hold, for as long as the server runs: the probe alone leaves
+    a moment in which two servers started together could both pass it.
 
-    path = Path(tempfile.gettempdir()) / f"finch-sandbox-port-{port}.lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        # Another user's lock file we may not open: the probe still guards the port.
+    The name is a Linux abstract Unix socket: no file to leave behind, and the kernel lets go of
+    it when the process ends, however it ends. Elsewhere the probe alone guards the port.
+    """
+    if not sys.platform.startswith("linux"):
         yield
         return
+    holder = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        holder.bind(f"\0finch-sandbox-port-{port}")
+    except OSError as exc:
+        holder.close()
+        if exc.errno == errno.EADDRINUSE:
             raise PortInUse(_in_use(host, port, "another finch-sandbox server")) from None
+        raise
+    try:
         yield
     finally:
-        os.close(fd)
+        holder.close()
