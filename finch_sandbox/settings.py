@@ -38,9 +38,10 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     log_level: str = "info"
     # The largest company POST /sandbox/connections generates. It is made inside the request,
-    # at ~0.6 ms per employee on an idle 2-core machine and 2-4 ms on a busy one (measured:
-    # 10,000 in 36 s at a load average of 20), so 10,000 stays inside the SDK's 60 s timeout,
-    # after which it would retry and create a second connection. Raise it on a faster machine.
+    # at ~0.6 ms per employee on an idle 2-core machine and 3.5-4.5 ms on a busy one (measured
+    # on this one at a load average of 13-20: 10,000 in 36-44 s, 25,000 in 58-151 s), so
+    # 10,000 stays inside the SDK's 60 s timeout, after which it would retry and create a
+    # second connection. Raise it on a faster machine.
     max_employee_size: int = Field(default=10_000, ge=1)
     # Forced refreshes (POST /jobs/automated, /sandbox/jobs) per connection per clock hour.
     refreshes_per_hour: int = Field(default=2, ge=0)
