@@ -111,10 +111,11 @@ def _database_errors(url: str) -> Iterator[None]:
         _fail(line)
 
 
-def _refuse_processes_on_sqlite(settings: Settings) -> None:
+def _refuse_processes_on_sqlite(settings: Settings, *, flag_given: bool) -> None:
     if settings.processes > 1 and settings.resolved_database_url.startswith("sqlite"):
+        given = "--workers " if flag_given else f"{ENV_PREFIX}PROCESSES="
         _fail(
-            f"--workers {settings.processes} needs PostgreSQL: a SQLite file is served by one "
+            f"{given}{settings.processes} needs PostgreSQL: a SQLite file is served by one "
             "process (one writer at a time, and no way to tell the others what changed). Use "
             "--workers 1, or set FINCH_SANDBOX_DATABASE_URL (or --database-url) to "
             "postgresql+psycopg://user@host:5432/dbname"
@@ -151,7 +152,7 @@ def serve(
         processes=workers,
         worker=False if no_worker else None,
     )
-    _refuse_processes_on_sqlite(settings)
+    _refuse_processes_on_sqlite(settings, flag_given=workers is not None)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )

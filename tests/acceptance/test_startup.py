@@ -92,11 +92,20 @@ def test_the_default_data_dir_is_the_users_not_the_current_folder(tmp_path: Path
     assert sorted(p.name for p in workdir.iterdir()) == ["server.log"]
 
 
-def test_several_processes_on_sqlite_are_refused(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "serve", "--workers", "2")
+@pytest.mark.parametrize(
+    ("argv", "env", "given"),
+    [
+        (["--workers", "2"], {}, "--workers 2"),
+        ([], {"FINCH_SANDBOX_PROCESSES": "3"}, "FINCH_SANDBOX_PROCESSES=3"),
+    ],
+)
+def test_several_processes_on_sqlite_are_refused(
+    tmp_path: Path, argv: list[str], env: dict[str, str], given: str
+) -> None:
+    result = run_cli(tmp_path, "serve", *argv, env=env)
     assert result.returncode == 2
     assert error_lines(result.stderr) == [
-        "error: --workers 2 needs PostgreSQL: a SQLite file is served by one process (one "
+        f"error: {given} needs PostgreSQL: a SQLite file is served by one process (one "
         "writer at a time, and no way to tell the others what changed). Use --workers 1, or set "
         "FINCH_SANDBOX_DATABASE_URL (or --database-url) to "
         "postgresql+psycopg://user@host:5432/dbname"
