@@ -21,6 +21,7 @@ from finch_sandbox.api.routers import (
     auth,
     connect,
     connect_page,
+    home,
     hris,
     jobs,
     providers,
@@ -81,15 +82,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="finch-sandbox",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/_docs",
+        # The docs page is served by routers/home.py, from bundled assets (offline).
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/_openapi.json",
+        openapi_url=home.OPENAPI_PATH,
     )
     app.state.services = services
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
+    app.mount(home.ASSETS_PATH, home.docs_assets())
     for module in (
+        home,
         providers,
         account,
         auth,

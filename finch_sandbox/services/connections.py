@@ -32,7 +32,6 @@ from finch_sandbox.storage.uow import UnitOfWork
 if TYPE_CHECKING:
     from finch_sandbox.services.generation import GeneratedCompany
 
-MAX_EMPLOYEE_SIZE = 100_000
 MAX_ACCOUNTS_PER_CONNECTION = 3  # behavior.md §1.2
 
 STATUS_MESSAGES = {
@@ -128,8 +127,15 @@ class ConnectionService:
         auth_type = authentication_type or self._default_auth_type(provider_id)
         chosen = self._check_products(products, DEFAULT_CONNECTION_PRODUCTS)
         size = 20 if employee_size is None else employee_size
-        if not 1 <= size <= MAX_EMPLOYEE_SIZE:
-            raise BadRequest(f"[body:employee_size]: must be between 1 and {MAX_EMPLOYEE_SIZE}")
+        limit = self._settings.max_employee_size
+        if not 1 <= size <= limit:
+            # A company is made inside the request: past the limit it would outlast the SDK's
+            # 60 s timeout, and the SDK would retry and create a second one.
+            raise BadRequest(
+                f"[body:employee_size]: must be between 1 and {limit} (larger companies take "
+                "longer to generate than the SDK's 60 s timeout; FINCH_SANDBOX_MAX_EMPLOYEE_SIZE "
+                "raises the limit)"
+            )
 
         with UnitOfWork(self._db, write=True) as uow:
             ordinal = uow.connections.next_in_sequence("connections")

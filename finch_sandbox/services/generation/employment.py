@@ -235,11 +235,15 @@ def build_employee(
     is_employee = employment_type == "employee"
     # Someone living outside commuting range of their office works from home, as do some who
     # live near it; a remote employee's work location is their residence.
-    residence = individual["residence"]
+    # The residence may be unknown (a sandbox edit may send null): then the office it is.
+    residence = individual.get("residence") or {}
     remote = (
         office is not None
+        and bool(residence)
         and not on_site
-        and (rng.random() < 0.1 or not commutes(str(residence["city"]), str(office.get("city"))))
+        and (
+            rng.random() < 0.1 or not commutes(str(residence.get("city")), str(office.get("city")))
+        )
     )
     location = office
     if remote and "location" not in given:
