@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from finch_sandbox import __version__
+from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.responses import json_response
 
 DOCS_PATH = "/_docs"
@@ -43,6 +44,7 @@ def _links(request: Request) -> dict[str, str]:
 
 
 @router.get("/")
+@reads()
 def home(request: Request) -> Response:
     """HTML for a browser, JSON for anything else (curl, scripts)."""
     links = _links(request)
@@ -70,6 +72,7 @@ def home(request: Request) -> Response:
 
 
 @router.get(DOCS_PATH)
+@reads()
 def docs() -> HTMLResponse:
     return get_swagger_ui_html(
         openapi_url=OPENAPI_PATH,
