@@ -91,9 +91,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
-    app.mount(home.ASSETS_PATH, home.docs_assets())
     for module in (
-        home,
         providers,
         account,
         auth,
@@ -106,6 +104,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         hris,
     ):
         app.include_router(module.router)
+    # GET /, the docs page and its assets (offline): the emulator's own pages.
+    app.router.routes.extend(home.routes())
     routes = flat_routes(app.routes)
 
     def outer(inner: ASGIApp) -> ASGIApp:

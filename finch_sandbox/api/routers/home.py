@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from finch_sandbox import __version__
-from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.responses import json_response
 
 DOCS_PATH = "/_docs"
@@ -26,12 +26,16 @@ ABOUT = (
     "Sandbox. Point the official Finch SDKs at this base URL."
 )
 
-router = APIRouter(include_in_schema=False)
 
-
-def docs_assets() -> StaticFiles:
-    """The bundled Swagger UI files, to mount at ASSETS_PATH."""
-    return StaticFiles(packages=[("fastapi_offline", "static")])
+def routes() -> list[BaseRoute]:
+    """Plain Starlette routes, not API routes: they are about the emulator, touch no
+    connection's data, and stay out of the OpenAPI document and the caching declarations."""
+    return [
+        Route("/", home, methods=["GET"]),
+        Route(DOCS_PATH, docs, methods=["GET"]),
+        # The bundled Swagger UI files.
+        Mount(ASSETS_PATH, app=StaticFiles(packages=[("fastapi_offline", "static")])),
+    ]
 
 
 def _links(request: Request) -> dict[str, str]:
@@ -43,9 +47,7 @@ def _links(request: Request) -> dict[str, str]:
     }
 
 
-@router.get("/")
-@reads()
-def home(request: Request) -> Response:
+async def home(request: Request) -> Response:
     """HTML for a browser, JSON for anything else (curl, scripts)."""
     links = _links(request)
     if "text/html" not in request.headers.get("accept", ""):
@@ -71,9 +73,7 @@ def home(request: Request) -> Response:
     return HTMLResponse(page)
 
 
-@router.get(DOCS_PATH)
-@reads()
-def docs() -> HTMLResponse:
+async def docs(_request: Request) -> HTMLResponse:
     return get_swagger_ui_html(
         openapi_url=OPENAPI_PATH,
         title="finch-sandbox API docs",
