@@ -13,7 +13,8 @@ FinchError
 ├── NotFound                  404 not_found_error / item_not_found (+ individual_not_found, ...)
 ├── PayloadTooLarge           413 payload_too_large_error
 ├── RateLimited               429 rate_limit_exceeded_error
-└── ServerError               500 server_error
+├── ServerError               500 server_error
+└── NotImplementedForProvider 501 not_implemented_error (the provider does not offer it)
 """
 
 from __future__ import annotations
@@ -132,3 +133,9 @@ class RateLimited(FinchError):
 
 class ServerError(FinchError):
     pass
+
+
+class NotImplementedForProvider(FinchError):
+    status_code = 501
+    name = "not_implemented_error"
+    default_message = "This endpoint is not supported by the provider of this connection"

@@ -46,8 +46,8 @@ class Services:
             clock=clock,
             catalog=catalog,
             connections=ConnectionService(db, clock, settings, catalog, job_types),
-            employer_data=EmployerDataService(db),
-            data_edits=DataEditService(db, clock),
+            employer_data=EmployerDataService(db, catalog),
+            data_edits=DataEditService(db, clock, catalog),
             sync=SyncService(db, clock),
             sync_jobs=SyncJobService(
                 db,

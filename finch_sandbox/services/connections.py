@@ -110,6 +110,8 @@ class ConnectionService:
             today=now.date(),
             full_pay_history=self._settings.full_pay_history,
             supported_fields=self._catalog.supported_fields(provider_id, auth_type),
+            # No pay history for a provider whose payroll would only ever answer 501.
+            payroll=self._catalog.offers_payroll(provider_id, auth_type),
             progress=progress,
         )
         rng = seeded_rng(seed, "identity")
@@ -288,16 +290,30 @@ def company_records(generated: GeneratedCompany) -> list[NewRecord]:
     """The documents of a generated company, in the order the API lists them."""
     records = [NewRecord("company", generated.company["id"], generated.company, 0)]
     for position, employee in enumerate(generated.employees):
-        records.append(employee_record(employee.individual, employee.employment, position))
+        records.append(
+            employee_record(
+                employee.individual, employee.employment, position, directory=employee.directory
+            )
+        )
+    for position, group in enumerate(generated.pay_groups):
+        records.append(NewRecord("pay_group", group["id"], group, position))
     for position, item in enumerate(generated.payments):
         records.extend(payment_records(item.payment, item.pay_statements, position))
     return records
 
 
 def employee_record(
-    individual: dict[str, Any], employment: dict[str, Any], position: int
+    individual: dict[str, Any],
+    employment: dict[str, Any],
+    position: int,
+    *,
+    directory: dict[str, Any] | None = None,
 ) -> NewRecord:
-    doc = {"individual": individual, "employment": employment}
+    """An employee: `{"individual", "employment"}`, and `"directory"`, the person's directory
+    entry, when it follows its own catalog rules (services/directory.py)."""
+    doc: dict[str, Any] = {"individual": individual, "employment": employment}
+    if directory is not None:
+        doc["directory"] = directory
     return NewRecord("employee", individual["id"], doc, position)
 
 

@@ -17,9 +17,12 @@ from finch_sandbox.errors import (
     InsufficientPermissions,
     InsufficientScope,
     NotFound,
+    NotImplementedForProvider,
     ReauthenticateUser,
 )
+from finch_sandbox.services.directory import stored_entry
 from finch_sandbox.services.principal import Principal
+from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
 
@@ -56,14 +59,21 @@ class PayStatementRequest:
 
 
 class EmployerDataService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, catalog: ProviderCatalog) -> None:
         self._db = db
+        self._catalog = catalog
 
     def require(self, principal: Principal, product: str) -> None:
-        """The checks every data endpoint makes before it reads anything."""
+        """The checks every data endpoint makes before it reads anything: the token's scope
+        (403), then whether the provider offers the product at all (501, behavior.md §3.4)."""
         if product not in principal.products:
             raise InsufficientScope(
                 f"The access token does not have access to the `{product}` product"
+            )
+        if not self._catalog.offers(principal.provider_id, principal.authentication_type, product):
+            raise NotImplementedForProvider(
+                f"The `{product}` product is not supported by {principal.provider_id} "
+                f"({principal.authentication_type} connections)"
             )
         error = STATUS_ERRORS.get(principal.status)
         if error is not None:
@@ -199,20 +209,8 @@ class EmployerDataService:
 
 
 def directory_entry(doc: dict[str, Any]) -> dict[str, Any]:
-    """An `IndividualInDirectory`, derived from the employee's individual and employment."""
-    individual = doc["individual"]
-    employment = doc["employment"]
-    department = employment.get("department")
-    manager = employment.get("manager")
-    return {
-        "id": individual["id"],
-        "first_name": individual.get("first_name"),
-        "middle_name": individual.get("middle_name"),
-        "last_name": individual.get("last_name"),
-        "manager": {"id": manager["id"]} if manager and manager.get("id") else None,
-        "department": {"name": department.get("name")} if department else None,
-        "is_active": employment.get("is_active"),
-    }
+    """An `IndividualInDirectory` for an employee record (see services/directory.py)."""
+    return stored_entry(doc)
 
 
 def _missing_individual(individual_id: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ class Record(Base):
     connection_id: Mapped[str] = mapped_column(
         ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
     )
-    # company | employee | payment | pay_statement
+    # company | employee | payment | pay_statement | pay_group (storage needs no migration)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     # The payment a pay statement belongs to; null for other kinds.
