@@ -17,8 +17,11 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    documents,
+    forward,
     hris,
     jobs,
+    payroll,
     providers,
     sandbox_connections,
     sandbox_data,
@@ -85,7 +88,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
-    for module in (providers, account, sandbox_connections, sandbox_data, sandbox_jobs, jobs, hris):
+    for module in (
+        providers,
+        account,
+        forward,
+        sandbox_connections,
+        sandbox_data,
+        sandbox_jobs,
+        jobs,
+        hris,
+        payroll,
+        documents,
+    ):
         app.include_router(module.router)
     app.wrap(
         lambda inner: FinchHeadersMiddleware(

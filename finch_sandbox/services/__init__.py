@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from finch_sandbox.clock import Clock
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
+from finch_sandbox.services.documents import DocumentService
 from finch_sandbox.services.employer_data import EmployerDataService
+from finch_sandbox.services.forwarding import ForwardingService
 from finch_sandbox.services.job_types import JobTypes, default_job_types
+from finch_sandbox.services.pay_groups import PayGroupService
+from finch_sandbox.services.pay_statement_items import PayStatementItemService
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.sync import SyncService
@@ -32,6 +36,10 @@ class Services:
     sync: SyncService
     sync_jobs: SyncJobService
     job_types: JobTypes
+    pay_groups: PayGroupService
+    pay_statement_items: PayStatementItemService
+    documents: DocumentService
+    forwarding: ForwardingService
     # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
     wake_worker: threading.Event = field(default_factory=threading.Event)
 
@@ -40,13 +48,14 @@ class Services:
         catalog = ProviderCatalog.load()
         wake = threading.Event()
         job_types = default_job_types()
+        employer_data = EmployerDataService(db, catalog)
         return cls(
             settings=settings,
             db=db,
             clock=clock,
             catalog=catalog,
             connections=ConnectionService(db, clock, settings, catalog, job_types),
-            employer_data=EmployerDataService(db, catalog),
+            employer_data=employer_data,
             data_edits=DataEditService(db, clock, catalog),
             sync=SyncService(db, clock),
             sync_jobs=SyncJobService(
@@ -57,5 +66,9 @@ class Services:
                 job_types=job_types,
             ),
             job_types=job_types,
+            pay_groups=PayGroupService(db, employer_data),
+            pay_statement_items=PayStatementItemService(db, clock, employer_data),
+            documents=DocumentService(db, employer_data),
+            forwarding=ForwardingService(),
             wake_worker=wake,
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
+from finch_sandbox.services.documents import document_records
 from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.products import (
@@ -297,6 +298,7 @@ def company_records(generated: GeneratedCompany) -> list[NewRecord]:
         )
     for position, group in enumerate(generated.pay_groups):
         records.append(NewRecord("pay_group", group["id"], group, position))
+    records.extend(document_records([(e.individual, e.employment) for e in generated.employees]))
     for position, item in enumerate(generated.payments):
         records.extend(payment_records(item.payment, item.pay_statements, position))
     return records

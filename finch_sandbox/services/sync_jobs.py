@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound, RateLimited
+from finch_sandbox.services.documents import W4_SYNC, check_w4_params
 from finch_sandbox.services.job_types import (
     JobContext,
     JobOutcome,
@@ -128,6 +129,19 @@ class SyncJobService:
             self._quota.remaining(used + 1),
             uow.committed_versions.get(connection_id, -1),
         )
+
+    def enqueue_w4_sync(self, principal: Principal, params: dict[str, Any] | None) -> EnqueueResult:
+        """POST /jobs/automated `w4_form_employee_sync`: a job of its own per request. It uses
+        no data_sync_all quota (the answer still reports it, as every enqueue answer does)."""
+        if principal.is_assisted:
+            raise BadRequest(
+                "cannot create automated job for Assisted Connect token", finch_code=None
+            )
+        job = self.enqueue(principal.connection_id, W4_SYNC, check_w4_params(params))
+        now = self._clock.now()
+        with UnitOfWork(self._db) as uow:
+            used = uow.jobs.refreshes_used(principal.connection_id, self._quota.window_start(now))
+        return EnqueueResult(job.id, True, self._quota.allowed, self._quota.remaining(used))
 
     def enqueue(
         self, connection_id: str, job_type: str, params: dict[str, Any] | None = None
@@ -270,7 +284,7 @@ def job_wire(job: Job, base_url: str) -> dict[str, Any]:
         "scheduled_at": iso(job.scheduled_at),
         "started_at": iso(job.started_at),
         "completed_at": iso(job.completed_at),
-        "params": None,
+        "params": job.params if job.type == W4_SYNC else None,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -18,7 +18,8 @@ router = APIRouter(tags=["Management"])
 
 
 class AutomatedCreateParams(WireModel):
-    type: Literal["data_sync_all"]
+    type: Literal["data_sync_all", "w4_form_employee_sync"]
+    params: dict[str, Any] | None = None
 
 
 def base_url(request: Request, services: Services) -> str:
@@ -33,7 +34,10 @@ def create_automated_job(
     principal: CurrentPrincipal,
     edge: EdgeDep,
 ) -> Response:
-    result = edge.enqueues.enqueue(principal)
+    if body.type == "w4_form_employee_sync":
+        result = edge.services.sync_jobs.enqueue_w4_sync(principal, body.params)
+    else:
+        result = edge.enqueues.enqueue(principal)
     return json_response(
         enqueue_body(result, base_url(request, edge.services)),
         status_code=201 if result.created else 202,
