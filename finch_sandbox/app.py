@@ -17,6 +17,7 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    control,
     documents,
     forward,
     hris,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         hris,
         payroll,
         documents,
+        control,
     ):
         app.include_router(module.router)
     app.wrap(

@@ -102,10 +102,12 @@ def new_job(
     *,
     params: dict[str, Any] | None = None,
     status: str = "pending",
+    job_id: str | None = None,
 ) -> Job:
-    """Insert a job row of this type (`pending` for the worker, or already terminal)."""
+    """Insert a job row of this type (`pending` for the worker, or already terminal); a
+    scenario may fix its id."""
     job = Job(
-        id=new_uuid(),
+        id=job_id or new_uuid(),
         connection_id=connection_id,
         kind=job_type.kind,
         type=job_type.name,

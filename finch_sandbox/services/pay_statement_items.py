@@ -144,14 +144,17 @@ class PayStatementItemService:
             rules = uow.records(principal.connection_id).synced_docs(RULE)
         return {"responses": sorted(rules, key=lambda r: int(r["priority"]))}
 
-    def create_rule(self, principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
+    def create_rule(
+        self, principal: Principal, fields: dict[str, Any], *, rule_id: str | None = None
+    ) -> dict[str, Any]:
+        """A new rule, last in priority; a scenario may fix its id."""
         self._employer_data.require(principal, PRODUCT)
         now = _iso(self._clock.now())
         with UnitOfWork(self._db, write=True) as uow:
             records = uow.records(principal.connection_id)
             existing = records.synced_docs(RULE)
             rule = {
-                "id": new_uuid(),
+                "id": rule_id or new_uuid(),
                 "attributes": {"metadata": {}},
                 "conditions": [],
                 "created_at": now,

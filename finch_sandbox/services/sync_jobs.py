@@ -154,6 +154,37 @@ class SyncJobService:
         self._wake.set()
         return job
 
+    def add_finished(
+        self,
+        connection_id: str,
+        *,
+        job_id: str,
+        job_type: str,
+        status: str,
+        params: dict[str, Any] | None = None,
+    ) -> Job:
+        """A job that already ran (a scenario's fixture): listed and readable, never run."""
+        registered = self.job_types.get(job_type)
+        if registered is None:
+            raise BadRequest(f"[body:jobs]: unknown job type '{job_type}'")
+        if status not in COMPLETION_STATUSES:
+            raise BadRequest(f"[body:jobs]: status must be one of {', '.join(COMPLETION_STATUSES)}")
+        with UnitOfWork(self._db, write=True) as uow:
+            if uow.jobs.exists(job_id):
+                raise BadRequest(f"[body:jobs]: job id '{job_id}' is taken")
+            job = new_job(
+                uow,
+                registered,
+                connection_id,
+                self._clock.now(),
+                params=params,
+                status=status,
+                job_id=job_id,
+            )
+            uow.mark_changed(connection_id)
+            uow.commit()
+        return job
+
     def _new_job(
         self,
         uow: UnitOfWork,

@@ -104,6 +104,14 @@ class ConnectionRepository:
             .values(disconnected_at=when)
         )
 
+    def retire_tokens(self, connection_id: str) -> None:
+        """Make the connection's tokens unusable and free their values for reuse (a scenario
+        re-applied hands the same fixed token to a fresh connection)."""
+        self._mark_changed(connection_id)
+        for account in self.accounts(connection_id):
+            account.token_hash = f"retired:{account.id}"[:64]
+        self._session.flush()
+
     def bump_changes(self, connection_ids: frozenset[str]) -> dict[str, int]:
         """Bump `change_version` of these connections; returns their new versions. Called by
         the unit of work at commit (use `uow.mark_changed`, not this)."""

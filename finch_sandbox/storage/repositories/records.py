@@ -105,6 +105,16 @@ class RecordRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def delete_all(self) -> None:
+        """Every document of the connection, both sides (a retired scenario connection)."""
+        if self._mark_changed is not None:
+            self._mark_changed(self._connection_id)
+        self._session.execute(
+            delete(Record)
+            .where(Record.connection_id == self._connection_id)
+            .execution_options(synchronize_session=False)
+        )
+
     def publish(self) -> int:
         """Copy every changed provider document to the synced side. Returns rows changed.
 
