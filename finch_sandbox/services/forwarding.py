@@ -1,10 +1,11 @@
 """POST /forward: a request passed through to the provider's own API.
 
 Finch's sandbox has no provider behind it (behavior.md §1.2: request forwarding is not
-supported there), so nothing is forwarded: the request is checked as Finch checks it (method,
-route) and answered in Finch's envelope with the emulated provider's answer, a 501 saying it
-has no API of its own. Code that calls /forward can thus run its whole path against the sandbox
-and see what an integration without a native endpoint answers.
+supported there), so nothing is forwarded: the request is answered in Finch's envelope with
+the emulated provider's answer, as a provider API would give it: 405 for a method outside
+GET/POST/PUT/DELETE/PATCH, 404 for a route that is not a path, else 501 (the sandbox provider
+has no API of its own). Finch passes method and route on; the provider judges them. Code that
+calls /forward can thus run its whole path against the sandbox.
 """
 
 from __future__ import annotations
@@ -32,15 +33,18 @@ class ForwardingService:
         params: dict[str, Any] | None,
         headers: dict[str, Any] | None,
     ) -> dict[str, Any]:
+        if not method.strip():
+            raise BadRequest("[body:method]: must not be empty")
+        if not route.strip():
+            raise BadRequest("[body:route]: must not be empty")
         if method.upper() not in METHODS:
-            raise BadRequest(f"[body:method]: must be one of {', '.join(METHODS)}")
-        if not ROUTE.match(route):
-            raise BadRequest(
-                "[body:route]: must begin with '/' and contain only letters, digits, '-', '_' "
-                "and '/'"
-            )
+            status, error = 405, "method_not_allowed"
+        elif not ROUTE.match(route):
+            status, error = 404, "not_found"
+        else:
+            status, error = UPSTREAM_STATUS, "not_implemented"
         upstream = {
-            "error": "not_implemented",
+            "error": error,
             "message": (
                 f"{method.upper()} {route}: the sandbox provider has no API of its own to "
                 "forward to"
@@ -54,7 +58,7 @@ class ForwardingService:
                 "headers": {str(k): str(v) for k, v in (headers or {}).items()} or None,
                 "params": params,
             },
-            "statusCode": UPSTREAM_STATUS,
+            "statusCode": status,
             "data": json.dumps(upstream),
             "headers": {"content-type": "application/json"},
         }

@@ -108,10 +108,19 @@ def main(argv: list[str]) -> int:
             # Webhook signature checks run offline in the SDK; no server takes part.
             "--ignore", "tests/api_resources/test_webhooks.py",
         ]  # fmt: skip
-        if not include_async:
-            command += ["-k", "not TestAsync"]
+        # pytest keeps only the last -k: the caller's is combined with ours.
+        selection = [] if include_async else ["not TestAsync"]
+        rest = []
+        args = iter(passthrough)
+        for arg in args:
+            if arg == "-k":
+                selection.append(f"({next(args)})")
+            else:
+                rest.append(arg)
+        if selection:
+            command += ["-k", " and ".join(selection)]
         try:
-            return subprocess.run([*command, *passthrough], cwd=tree, env=env).returncode
+            return subprocess.run([*command, *rest], cwd=tree, env=env).returncode
         finally:
             if server is not None:
                 server.terminate()

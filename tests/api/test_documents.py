@@ -14,8 +14,12 @@ from tests.api.test_jobs import wait_for_status
 
 def _people(client: Finch) -> dict[str, Any]:
     ids = [p.id for p in client.hris.directory.list().individuals]
-    individuals = client.hris.individuals.retrieve_many(requests=[{"individual_id": i} for i in ids])
-    employments = client.hris.employments.retrieve_many(requests=[{"individual_id": i} for i in ids])
+    individuals = client.hris.individuals.retrieve_many(
+        requests=[{"individual_id": i} for i in ids]
+    )
+    employments = client.hris.employments.retrieve_many(
+        requests=[{"individual_id": i} for i in ids]
+    )
     return {
         i.individual_id: (i.body, e.body) for i, e in zip(individuals, employments, strict=True)
     }
@@ -42,7 +46,9 @@ def test_every_person_has_a_w4_consistent_with_their_data(client: Finch) -> None
             assert data.total_claim_dependent_and_other_credits == (  # type: ignore[union-attr]
                 data.amount_for_qualifying_children_under_17 + data.amount_for_other_dependents  # type: ignore[union-attr]
             )
-            assert (data.filing_status == "married_filing_jointly_or_qualifying_surviving_spouse") == married  # type: ignore[union-attr]
+            assert (
+                data.filing_status == "married_filing_jointly_or_qualifying_surviving_spouse"
+            ) == married  # type: ignore[union-attr]
         else:
             assert started < 2020
             assert (form.data.filing_status == "married") == married  # type: ignore[union-attr]
@@ -74,14 +80,18 @@ def test_w4_job_completes_and_brings_the_persons_new_filing_status(client: Finch
     becomes = "single" if before.data.filing_status.startswith("married") else "married"  # type: ignore[union-attr]
     client.sandbox.individual.update(person, marital_status=becomes)  # type: ignore[arg-type]
 
-    job = client.jobs.automated.create(type="w4_form_employee_sync", params={"individual_id": person})
+    job = client.jobs.automated.create(
+        type="w4_form_employee_sync", params={"individual_id": person}
+    )
     assert job.job_id and job.allowed_refreshes >= 0
     done, _ = wait_for_status(client, job.job_id, until={"complete", "error"})
     assert done.status == "complete"
     assert done.type == "w4_form_employee_sync"
     assert done.params is not None and done.params.individual_id == person
     after = client.hris.documents.retreive(summary.id)
-    assert (after.data.filing_status == "married_filing_jointly_or_qualifying_surviving_spouse") == (  # type: ignore[union-attr]
+    assert (
+        after.data.filing_status == "married_filing_jointly_or_qualifying_surviving_spouse"
+    ) == (  # type: ignore[union-attr]
         becomes == "married"
     )
     listed = {j.job_id: j.type for j in client.jobs.automated.list().data}
