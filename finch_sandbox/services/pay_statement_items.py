@@ -153,8 +153,9 @@ class PayStatementItemService:
         with UnitOfWork(self._db, write=True) as uow:
             records = uow.records(principal.connection_id)
             existing = records.synced_docs(RULE)
-            rule = {
-                "id": rule_id or new_uuid(),
+            new_id = rule_id or new_uuid()
+            rule: dict[str, Any] = {
+                "id": new_id,
                 "attributes": {"metadata": {}},
                 "conditions": [],
                 "created_at": now,
@@ -166,7 +167,7 @@ class PayStatementItemService:
             }
             rule.update(_rule_fields(fields))
             position = records.max_position(RULE) + 1
-            records.insert([NewRecord(RULE, rule["id"], rule, position)], synced=True)
+            records.insert([NewRecord(RULE, new_id, rule, position)], synced=True)
             uow.commit()
         return rule
 

@@ -64,6 +64,14 @@ class ScenarioService:
         provider_id = spec.get("provider_id")
         if not isinstance(provider_id, str):
             raise BadRequest(f"{where}.provider_id]: required")
+        # Checked before anything is created, so a bad scenario leaves nothing behind.
+        for key in ("rules", "jobs"):
+            entries = spec.get(key) or []
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise BadRequest(f"{where}.{key}]: must be a list of objects")
+        for job in spec.get("jobs") or ():
+            if str(job.get("type", "data_sync_all")) not in self.sync_jobs.job_types:
+                raise BadRequest(f"{where}.jobs]: unknown job type '{job.get('type')}'")
         issued = self.connections.create_connection(
             provider_id=provider_id,
             authentication_type=spec.get("authentication_type"),

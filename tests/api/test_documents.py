@@ -36,23 +36,23 @@ def test_every_person_has_a_w4_consistent_with_their_data(client: Finch) -> None
         assert summary.url.endswith(f"/employer/documents/{summary.id}")
         form = client.hris.documents.retreive(summary.id)
         assert form.type == summary.type and form.year == summary.year
-        assert form.data.individual_id == summary.individual_id  # type: ignore[union-attr]
-        started = int(employment.start_date[:4])  # type: ignore[union-attr,index]
+        assert form.data.individual_id == summary.individual_id
+        started = int(employment.start_date[:4])
         kinds.add(form.type)
-        married = individual.marital_status == "married"  # type: ignore[union-attr]
+        married = individual.marital_status == "married"
         if form.type == "w4_2020":
             assert started >= 2020, "the 2020 form is filed by people hired since 2020"
             data = form.data
-            assert data.total_claim_dependent_and_other_credits == (  # type: ignore[union-attr]
-                data.amount_for_qualifying_children_under_17 + data.amount_for_other_dependents  # type: ignore[union-attr]
+            assert data.total_claim_dependent_and_other_credits == (
+                data.amount_for_qualifying_children_under_17 + data.amount_for_other_dependents
             )
             assert (
                 data.filing_status == "married_filing_jointly_or_qualifying_surviving_spouse"
-            ) == married  # type: ignore[union-attr]
+            ) == married
         else:
             assert started < 2020
-            assert (form.data.filing_status == "married") == married  # type: ignore[union-attr]
-            assert form.data.total_number_of_allowances >= 1 + married  # type: ignore[union-attr]
+            assert (form.data.filing_status == "married") == married
+            assert form.data.total_number_of_allowances >= 1 + married
     assert kinds, "documents of at least one kind"
 
 
@@ -91,9 +91,7 @@ def test_w4_job_completes_and_brings_the_persons_new_filing_status(client: Finch
     after = client.hris.documents.retreive(summary.id)
     assert (
         after.data.filing_status == "married_filing_jointly_or_qualifying_surviving_spouse"
-    ) == (  # type: ignore[union-attr]
-        becomes == "married"
-    )
+    ) == (becomes == "married")
     listed = {j.job_id: j.type for j in client.jobs.automated.list().data}
     assert listed[job.job_id] == "w4_form_employee_sync"
 
@@ -105,7 +103,7 @@ def test_w4_job_for_unknown_person_errors_and_needs_its_params(client: Finch) ->
     done, _ = wait_for_status(client, job.job_id, until={"complete", "error"})  # type: ignore[arg-type]
     assert done.status == "error"
     with pytest.raises(finch.BadRequestError):
-        client.jobs.automated.create(type="w4_form_employee_sync")  # type: ignore[call-arg]
+        client.jobs.automated.create(type="w4_form_employee_sync")  # type: ignore[call-overload]
 
 
 def test_w4_form_is_a_pure_function_of_the_person() -> None:

@@ -73,6 +73,7 @@ def test_pay_statement_items_are_the_distinct_lines_of_pay_statements(client: Fi
     seen = set()
     for statement in page.body.pay_statements:  # type: ignore[union-attr]
         for line in statement.earnings or []:
+            assert line is not None
             seen.add(("earnings", line.name, line.type))
         for tax in statement.taxes or []:
             seen.add(("taxes", tax.name, tax.type))
@@ -92,12 +93,14 @@ def test_pay_statement_items_are_the_distinct_lines_of_pay_statements(client: Fi
 def test_rules_label_matching_items_and_can_be_changed(client: Finch) -> None:
     rules = client.hris.pay_statement_item.rules
     assert list(rules.list()) == []
-    rule = rules.create(
+    created = rules.create(
         attributes={"metadata": {"plan": "pre-tax 401k"}},
         conditions=[{"field": "name", "operator": "equals", "value": "Federal Income Tax"}],
         entity_type="pay_statement_item",
     )
-    assert rule.priority == 1 and rule.entity_type == "pay_statement_item"
+    assert created.priority == 1 and created.entity_type == "pay_statement_item"
+    assert created.id is not None
+    rule = created
     labelled = {i.name: i.attributes.metadata for i in client.hris.pay_statement_item.list()}
     assert labelled["Federal Income Tax"] == {"plan": "pre-tax 401k"}
     assert all(m is None for name, m in labelled.items() if name != "Federal Income Tax")
@@ -106,7 +109,7 @@ def test_rules_label_matching_items_and_can_be_changed(client: Finch) -> None:
         attributes={"metadata": {"plan": "overridden", "extra": 1}},
         conditions=[{"field": "category", "operator": "equals", "value": "taxes"}],
     )
-    assert second.priority == 2
+    assert second.priority == 2 and second.id is not None
     items = {i.name: i.attributes.metadata for i in client.hris.pay_statement_item.list()}
     assert items["Federal Income Tax"] == {"plan": "overridden", "extra": 1}
 
