@@ -31,7 +31,16 @@ from finch_sandbox.services.principal import Principal
 
 # Reads whose answer depends only on the token, the request and the connection's state.
 CACHEABLE_GET = frozenset(
-    {"/employer/company", "/employer/directory", "/employer/payment", "/introspect"}
+    {
+        "/employer/company",
+        "/employer/directory",
+        "/employer/payment",
+        "/employer/pay-groups",
+        "/employer/documents",
+        "/employer/pay-statement-item",
+        "/employer/pay-statement-item/rule",
+        "/introspect",
+    }
 )
 CACHEABLE_POST = frozenset(
     {"/employer/individual", "/employer/employment", "/employer/pay-statement"}

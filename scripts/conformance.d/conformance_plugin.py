@@ -2,6 +2,11 @@
 gets a fresh connection with the scenario's fixed token and ids) and prints passed / failed /
 skipped per SDK resource, synchronous and asynchronous tests apart.
 
+A scenario file may carry `variants`, which the server ignores: `[{"tests": "<part of a test
+id>", "connections": [...]}]`; a test whose id contains `tests` gets that variant's
+connections instead (the first match wins), for placeholders one connection cannot hold at
+once (the suite reads job "job_id" as an automated job in one file and a manual one in another).
+
 Environment: TEST_API_BASE_URL (the server), FINCH_SANDBOX_SCENARIO_FILE (the scenario),
 FINCH_SANDBOX_CLIENT_ID / FINCH_SANDBOX_CLIENT_SECRET (the application's credentials).
 """
@@ -31,9 +36,16 @@ def _scenario_http() -> Iterator[tuple[httpx.Client, dict[str, Any]]]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_connection(_scenario_http: tuple[httpx.Client, dict[str, Any]]) -> None:
+def _fresh_connection(
+    request: pytest.FixtureRequest, _scenario_http: tuple[httpx.Client, dict[str, Any]]
+) -> None:
     http, scenario = _scenario_http
-    answer = http.post("/_finch-sandbox/scenario", json=scenario)
+    chosen = {"connections": scenario["connections"]}
+    for variant in scenario.get("variants") or ():
+        if variant["tests"] in request.node.nodeid:
+            chosen = {"connections": variant["connections"]}
+            break
+    answer = http.post("/_finch-sandbox/scenario", json=chosen)
     if answer.status_code != 201:
         raise RuntimeError(f"applying the scenario failed: {answer.status_code} {answer.text}")
 

@@ -100,7 +100,10 @@ def test_applying_again_gives_a_fresh_connection(
     client = make_client(server.base_url, spec_recorder, "fixed-token")
     client.hris.pay_statement_item.rules.delete("rule-a")
     client.sandbox.individual.update(PERSON_A, first_name="Changed")
-    assert client.hris.directory.list().individuals  # cached answers exist for this token
+    # Answers for this token now sit in the server's caches; the next application must
+    # invalidate them.
+    assert client.account.introspect().connection_id == first["connection_id"]
+    assert client.account.introspect().connection_id == first["connection_id"]
     second = apply(raw).json()["connections"][0]
     assert second["connection_id"] != first["connection_id"]
     assert [r.id for r in client.hris.pay_statement_item.rules.list()] == ["rule-a"]
