@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import writes
 from finch_sandbox.api.deps import ClientAuth, ServicesDep
 from finch_sandbox.api.responses import json_response
 
@@ -15,6 +16,7 @@ router = APIRouter(tags=["finch-sandbox"])
 
 
 @router.post("/_finch-sandbox/scenario", dependencies=[ClientAuth])
+@writes()
 def apply_scenario(services: ServicesDep, body: Annotated[dict[str, Any], Body()]) -> Response:
     """Create the scenario's connections afresh (services/scenarios.py)."""
     return json_response({"connections": services.scenarios.apply(body)}, status_code=201)

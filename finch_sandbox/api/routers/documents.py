@@ -7,16 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.routers.hris import EntityIds, _check_entity
-from finch_sandbox.api.routers.jobs import base_url
 from finch_sandbox.api.schemas.common import query_list
+from finch_sandbox.api.urls import base_url
 
 router = APIRouter(tags=["Documents"])
 
 
 @router.get("/employer/documents")
+@reads(cached=True, vary=("host",))
 def list_documents(
     request: Request,
     principal: CurrentPrincipal,
@@ -33,7 +35,7 @@ def list_documents(
     return json_response(
         services.documents.list(
             principal,
-            base_url=base_url(request, services),
+            base_url=base_url(request, services.settings),
             individual_ids=query_list(individual_ids, individual_ids_plain),
             types=query_list(types, types_plain),
             limit=limit,
@@ -43,6 +45,7 @@ def list_documents(
 
 
 @router.get("/employer/documents/{document_id}")
+@reads(cached=True)
 def get_document(
     document_id: str,
     principal: CurrentPrincipal,

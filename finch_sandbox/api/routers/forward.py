@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import WireModel
@@ -23,6 +24,7 @@ class ForwardParams(WireModel):
 
 
 @router.post("/forward")
+@reads()
 def forward(body: ForwardParams, principal: CurrentPrincipal, services: ServicesDep) -> Response:
     del principal  # authenticated like every Finch call; the answer does not depend on it
     return json_response(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.routers.hris import EntityIds, _check_entity
@@ -39,6 +40,7 @@ def _fields(body: RuleParams | None) -> dict[str, Any]:
 
 
 @router.get("/employer/pay-groups")
+@reads(cached=True)
 def list_pay_groups(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -57,6 +59,7 @@ def list_pay_groups(
 
 
 @router.get("/employer/pay-groups/{pay_group_id}")
+@reads(cached=True)
 def get_pay_group(
     pay_group_id: str,
     principal: CurrentPrincipal,
@@ -68,6 +71,7 @@ def get_pay_group(
 
 
 @router.get("/employer/pay-statement-item")
+@reads(cached=True)
 def list_pay_statement_items(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -91,6 +95,7 @@ def list_pay_statement_items(
 
 
 @router.get("/employer/pay-statement-item/rule")
+@reads(cached=True)
 def list_rules(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
@@ -99,6 +104,7 @@ def list_rules(
 
 
 @router.post("/employer/pay-statement-item/rule")
+@writes()
 def create_rule(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -111,6 +117,7 @@ def create_rule(
 
 
 @router.put("/employer/pay-statement-item/rule/{rule_id}")
+@writes()
 def update_rule(
     rule_id: str,
     principal: CurrentPrincipal,
@@ -125,6 +132,7 @@ def update_rule(
 
 
 @router.delete("/employer/pay-statement-item/rule/{rule_id}")
+@writes()
 def delete_rule(
     rule_id: str, principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
