@@ -21,7 +21,10 @@ EVERYTHING = ["company", "directory", "individual", "employment", "payment", "pa
 
 def connect(app_client: Finch, server: ThreadedServer, provider: str, auth: str) -> Finch:
     created = app_client.sandbox.connections.create(
-        provider_id=provider, authentication_type=auth, products=EVERYTHING, employee_size=8
+        provider_id=provider,
+        authentication_type=auth,  # type: ignore[arg-type]
+        products=EVERYTHING,
+        employee_size=8,
     )
     client = make_client(server.base_url, SpecRecorder(), created.access_token)
     if auth == "assisted":

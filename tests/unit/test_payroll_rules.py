@@ -40,7 +40,7 @@ def company(seed: int, size: int = 30) -> GeneratedCompany:
 
 
 def methods() -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for provider_id in PROVIDERS:
         provider = catalog().get(provider_id)
         assert provider is not None
