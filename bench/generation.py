@@ -6,7 +6,9 @@ Checks REV out into a temporary git worktree, then times `generate_company` for 
 `--employees` people (seeded, with gusto's field support, as POST /sandbox/connections makes
 it) in a fresh interpreter per measurement, alternating this tree and REV, so both trees run
 in the same fast and slow spells of a shared machine. Only the call is timed, not the
-interpreter's start or the imports. Prints each tree's median and the ratio.
+interpreter's start or the imports. Prints each tree's median CPU time (the process's own
+work, which other load on the machine disturbs much less than wall time) and wall time, and
+the ratios.
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ from finch_sandbox.services.generation import generate_company
 from finch_sandbox.services.providers import ProviderCatalog
 size, seed = int(sys.argv[1]), int(sys.argv[2])
 fields = ProviderCatalog.load().supported_fields("gusto", "api")
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 company = generate_company(seed=seed, employee_size=size, today=date(2026, 11, 2),
                            supported_fields=fields)
-elapsed = time.perf_counter() - started
-print(json.dumps({"seconds": elapsed, "employees": len(company.employees),
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+print(json.dumps({"seconds": elapsed, "cpu": cpu, "employees": len(company.employees),
                   "statements": sum(len(p.pay_statements) for p in company.payments)}))
 """
 
@@ -71,14 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         trees = {"this tree": REPO_ROOT, args.against: other}
         samples: dict[str, list[float]] = {label: [] for label in trees}
+        cpu: dict[str, list[float]] = {label: [] for label in trees}
         try:
             for round_ in range(args.rounds):
                 for label, tree in trees.items():
                     # The same seeds for both trees; another seed each round.
                     result = measure(tree, args.employees, seed=round_)
                     samples[label].append(result["seconds"])
+                    cpu[label].append(result["cpu"])
                     print(
-                        f"round {round_ + 1}: {label:>10}: {result['seconds']:.2f} s "
+                        f"round {round_ + 1}: {label:>10}: {result['cpu']:.2f} s CPU, "
+                        f"{result['seconds']:.2f} s wall "
                         f"({int(result['employees'])} employees, "
                         f"{int(result['statements'])} pay statements)",
                         file=sys.stderr,
@@ -90,13 +95,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(other)], cwd=REPO_ROOT, check=False
             )
-    medians = {label: statistics.median(values) for label, values in samples.items()}
     print(f"generate_company, {args.employees} employees, {args.rounds} rounds, median seconds:")
-    for label, value in medians.items():
-        spread = ", ".join(f"{v:.2f}" for v in samples[label])
-        print(f"  {label:>10}: {value:.2f}  ({spread})")
-    ratio = medians["this tree"] / medians[args.against]
-    print(f"  ratio this tree / {args.against}: {ratio:.2f}")
+    for name, figures in (("CPU", cpu), ("wall", samples)):
+        medians = {label: statistics.median(values) for label, values in figures.items()}
+        for label, value in medians.items():
+            spread = ", ".join(f"{v:.2f}" for v in figures[label])
+            print(f"  {name:>4} {label:>10}: {value:.2f}  ({spread})")
+        ratio = medians["this tree"] / medians[args.against]
+        print(f"  {name:>4} ratio this tree / {args.against}: {ratio:.2f}")
     return 0
 
 

@@ -18,6 +18,9 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    auth,
+    connect,
+    connect_page,
     control,
     documents,
     forward,
@@ -94,6 +97,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         providers,
         account,
         forward,
+        auth,
+        connect,
+        connect_page,
         sandbox_connections,
         sandbox_data,
         sandbox_jobs,

@@ -180,7 +180,7 @@ class NotImplementedByProvider(FinchError):
     name = "not_implemented_error"
     finch_code = "internal_server_error"
     default_message = "Not Implemented"
-    # Asking again will not make the provider offer the product.
+    # Retrying cannot make a provider offer a product it lacks.
     should_retry = False
 
 

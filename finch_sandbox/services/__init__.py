@@ -6,10 +6,12 @@ import threading
 from dataclasses import dataclass, field
 
 from finch_sandbox.clock import Clock
+from finch_sandbox.services.connect_flow import ConnectFlow
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.documents import DocumentService
 from finch_sandbox.services.employer_data import EmployerDataService
+from finch_sandbox.services.employers import EmployerDirectory
 from finch_sandbox.services.forwarding import ForwardingService
 from finch_sandbox.services.job_types import JobTypes, default_job_types
 from finch_sandbox.services.pay_groups import PayGroupService
@@ -33,6 +35,8 @@ class Services:
     catalog: ProviderCatalog
     connections: ConnectionService
     employer_data: EmployerDataService
+    employers: EmployerDirectory
+    connect: ConnectFlow
     data_edits: DataEditService
     sync: SyncService
     sync_jobs: SyncJobService
@@ -52,6 +56,7 @@ class Services:
         job_types = default_job_types()
         employer_data = EmployerDataService(db, catalog)
         connections = ConnectionService(db, clock, settings, catalog, job_types)
+        employers = EmployerDirectory(db, clock, settings, catalog, job_types)
         sync_jobs = SyncJobService(
             db,
             clock,
@@ -67,6 +72,8 @@ class Services:
             catalog=catalog,
             connections=connections,
             employer_data=employer_data,
+            employers=employers,
+            connect=ConnectFlow(db, clock, catalog, connections, employers),
             data_edits=DataEditService(db, clock, catalog),
             sync=SyncService(db, clock),
             sync_jobs=sync_jobs,

@@ -16,6 +16,7 @@ from finch_sandbox.ids import seeded_rng
 from finch_sandbox.services.connections import employee_record, payment_records
 from finch_sandbox.services.directory import EMPLOYMENT_KEYS, edited_entry
 from finch_sandbox.services.documents import document_records
+from finch_sandbox.services.entities import sandbox_scope
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.storage.db import Database
@@ -63,9 +64,9 @@ class DataEditService:
         """Replace the company (all eight keys); returns it without `id`, as Finch does."""
         doc = {"id": principal.company_id, **fields}
         with UnitOfWork(self._db, write=True) as uow:
-            if not uow.records(principal.connection_id).update_provider_doc(
-                "company", principal.company_id, doc
-            ):
+            if not uow.records(
+                principal.connection_id, sandbox_scope(principal)
+            ).update_provider_doc("company", principal.company_id, doc):
                 raise NotFound("Company not found")
             uow.commit()
         return fields
@@ -75,7 +76,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the individual; names stay in step with the employment."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -98,7 +99,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the employment; a new manager must keep the tree a tree."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -127,7 +128,7 @@ class DataEditService:
 
         today = self._clock.now().date()
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             company = records.provider_doc("company", principal.company_id) or {}
             existing_ids = list(records.provider_ids("employee"))
             known = set(existing_ids)
@@ -183,7 +184,7 @@ class DataEditService:
         from finch_sandbox.services.generation import new_uuid, summarize_payment
 
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             for index, statement in enumerate(pay_statements):
                 if records.provider_doc("employee", statement["individual_id"]) is None:
                     raise BadRequest(

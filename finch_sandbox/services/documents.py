@@ -114,6 +114,7 @@ class DocumentService:
         types: Sequence[str] | None,
         limit: int | None,
         offset: int | None,
+        entity_id: str | None = None,
     ) -> dict[str, Any]:
         """GET /employer/documents: filtered, then paged (no limit means all, as Finch says)."""
         self._employer_data.require(principal, PRODUCT)
@@ -126,7 +127,7 @@ class DocumentService:
             if kind not in DOCUMENT_TYPES:
                 raise BadRequest(f"[query:types]: unknown document type '{kind}'")
         with UnitOfWork(self._db) as uow:
-            docs = list(uow.records(principal.connection_id).synced_docs("document"))
+            docs = list(uow.records(principal.connection_id, entity_id).synced_docs("document"))
         wanted = set(individual_ids or ())
         chosen = [
             d
@@ -149,11 +150,15 @@ class DocumentService:
             "paging": {"count": len(chosen), "offset": offset},
         }
 
-    def get(self, principal: Principal, document_id: str) -> dict[str, Any]:
+    def get(
+        self, principal: Principal, document_id: str, *, entity_id: str | None = None
+    ) -> dict[str, Any]:
         """GET /employer/documents/{id}: the form itself (`W42020` or `W42005`)."""
         self._employer_data.require(principal, PRODUCT)
         with UnitOfWork(self._db) as uow:
-            doc = uow.records(principal.connection_id).synced_doc("document", document_id)
+            doc = uow.records(principal.connection_id, entity_id).synced_doc(
+                "document", document_id
+            )
         if doc is None:
             raise NotFound(f"could not find document with id '{document_id}'")
         return {"data": doc["data"], "type": doc["type"], "year": doc["year"]}

@@ -30,12 +30,13 @@ class PayGroupService:
         *,
         individual_id: str | None,
         pay_frequencies: Sequence[str] | None,
+        entity_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """`PayGroupListResponse`s: groups with `individual_id` among their members, and with
         any of `pay_frequencies`, when given."""
         self._employer_data.require(principal, PRODUCT)
         with UnitOfWork(self._db) as uow:
-            groups = uow.records(principal.connection_id).synced_docs("pay_group")
+            groups = uow.records(principal.connection_id, entity_id).synced_docs("pay_group")
         wanted = set(pay_frequencies or ())
         return [
             {"id": g["id"], "name": g["name"], "pay_frequencies": list(g["pay_frequencies"])}
@@ -44,11 +45,15 @@ class PayGroupService:
             and (not wanted or wanted & set(g["pay_frequencies"]))
         ]
 
-    def get(self, principal: Principal, pay_group_id: str) -> dict[str, Any]:
+    def get(
+        self, principal: Principal, pay_group_id: str, *, entity_id: str | None = None
+    ) -> dict[str, Any]:
         """A `PayGroupRetrieveResponse`, members included."""
         self._employer_data.require(principal, PRODUCT)
         with UnitOfWork(self._db) as uow:
-            group = uow.records(principal.connection_id).synced_doc("pay_group", pay_group_id)
+            group = uow.records(principal.connection_id, entity_id).synced_doc(
+                "pay_group", pay_group_id
+            )
         if group is None:
             raise NotFound(f"could not find pay group with id '{pay_group_id}'")
         return group

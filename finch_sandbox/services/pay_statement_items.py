@@ -97,13 +97,15 @@ class PayStatementItemService:
 
     # --- items ------------------------------------------------------------------------------
 
-    def items(self, principal: Principal, query: ItemQuery) -> dict[str, Any]:
+    def items(
+        self, principal: Principal, query: ItemQuery, *, entity_id: str | None = None
+    ) -> dict[str, Any]:
         self._employer_data.require(principal, PRODUCT)
         for category in query.categories or ():
             if category not in CATEGORIES:
                 raise BadRequest(f"[query:categories]: unknown category '{category}'")
         with UnitOfWork(self._db) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, entity_id)
             statements = records.synced_statements_with_pay_dates()
             rules = sorted(records.synced_docs(RULE), key=lambda r: int(r["priority"]))
         responses = []
@@ -138,20 +140,25 @@ class PayStatementItemService:
 
     # --- rules ------------------------------------------------------------------------------
 
-    def rules(self, principal: Principal) -> dict[str, Any]:
+    def rules(self, principal: Principal, *, entity_id: str | None = None) -> dict[str, Any]:
         self._employer_data.require(principal, PRODUCT)
         with UnitOfWork(self._db) as uow:
-            rules = uow.records(principal.connection_id).synced_docs(RULE)
+            rules = uow.records(principal.connection_id, entity_id).synced_docs(RULE)
         return {"responses": sorted(rules, key=lambda r: int(r["priority"]))}
 
     def create_rule(
-        self, principal: Principal, fields: dict[str, Any], *, rule_id: str | None = None
+        self,
+        principal: Principal,
+        fields: dict[str, Any],
+        *,
+        rule_id: str | None = None,
+        entity_id: str | None = None,
     ) -> dict[str, Any]:
         """A new rule, last in priority; a scenario may fix its id."""
         self._employer_data.require(principal, PRODUCT)
         now = _iso(self._clock.now())
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, entity_id)
             existing = records.synced_docs(RULE)
             new_id = rule_id or new_uuid()
             rule: dict[str, Any] = {
@@ -172,12 +179,17 @@ class PayStatementItemService:
         return rule
 
     def update_rule(
-        self, principal: Principal, rule_id: str, fields: dict[str, Any]
+        self,
+        principal: Principal,
+        rule_id: str,
+        fields: dict[str, Any],
+        *,
+        entity_id: str | None = None,
     ) -> dict[str, Any]:
         """Fields sent replace the rule's; fields not sent are kept."""
         self._employer_data.require(principal, PRODUCT)
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, entity_id)
             rule = records.synced_doc(RULE, rule_id)
             if rule is None:
                 raise NotFound(f"could not find rule with id '{rule_id}'")
@@ -186,11 +198,13 @@ class PayStatementItemService:
             uow.commit()
         return rule
 
-    def delete_rule(self, principal: Principal, rule_id: str) -> dict[str, Any]:
+    def delete_rule(
+        self, principal: Principal, rule_id: str, *, entity_id: str | None = None
+    ) -> dict[str, Any]:
         """The rule as it was, with `deleted_at`; it no longer labels anything."""
         self._employer_data.require(principal, PRODUCT)
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, entity_id)
             rule = records.synced_doc(RULE, rule_id)
             if rule is None:
                 raise NotFound(f"could not find rule with id '{rule_id}'")

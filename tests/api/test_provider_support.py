@@ -5,7 +5,7 @@ own catalog entry, also after a sandbox edit."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import finch
 import pytest
@@ -19,10 +19,13 @@ from tests.spec import SpecRecorder
 EVERYTHING = ["company", "directory", "individual", "employment", "payment", "pay_statement"]
 
 
-def connect(app_client: Finch, server: ThreadedServer, provider: str, auth: str) -> Finch:
+Auth = Literal["api_token", "assisted", "credential", "oauth"]
+
+
+def connect(app_client: Finch, server: ThreadedServer, provider: str, auth: Auth) -> Finch:
     created = app_client.sandbox.connections.create(
         provider_id=provider,
-        authentication_type=auth,  # type: ignore[arg-type]
+        authentication_type=auth,
         products=EVERYTHING,
         employee_size=8,
     )
@@ -42,7 +45,7 @@ def connect(app_client: Finch, server: ThreadedServer, provider: str, auth: str)
     ],
 )
 def test_payroll_a_provider_lacks_is_501_not_an_empty_list(
-    app_client: Finch, server: ThreadedServer, provider: str, auth: str
+    app_client: Finch, server: ThreadedServer, provider: str, auth: Auth
 ) -> None:
     client = connect(app_client, server, provider, auth)
     assert client.hris.directory.list().paging.count == 8  # what it offers still works
@@ -59,7 +62,7 @@ def test_payroll_a_provider_lacks_is_501_not_an_empty_list(
 
 @pytest.mark.parametrize(("provider", "auth"), [("gusto", "oauth"), ("paylocity", "credential")])
 def test_payroll_providers_answer_payments(
-    app_client: Finch, server: ThreadedServer, provider: str, auth: str
+    app_client: Finch, server: ThreadedServer, provider: str, auth: Auth
 ) -> None:
     client = connect(app_client, server, provider, auth)
     payments = list(

@@ -192,8 +192,9 @@ def test_payment_debit_skips_federal_holidays(
         pay_statements=[{"individual_id": person.id}],
     )
     publish(server, connection)
-    day = date(2026, 12, 24)
-    (payment,) = client.hris.payments.list(start_date=day, end_date=day)
+    (payment,) = client.hris.payments.list(
+        start_date=date(2026, 12, 24), end_date=date(2026, 12, 24)
+    )
     assert payment.id == created.payment_id
     assert payment.debit_date == "2026-12-28"  # not Christmas Day, nor the weekend after
 

@@ -27,12 +27,6 @@ ELSEWHERE = {
         ("POST", "/employer/benefits/{}/individuals"),
         ("DELETE", "/employer/benefits/{}/individuals"),
     },
-    "issue 13 (Connect, entities)": {
-        ("POST", "/connect/sessions"),
-        ("POST", "/connect/sessions/reauthenticate"),
-        ("POST", "/auth/token"),
-        ("POST", "/disconnect-entity"),
-    },
 }
 OWNER = {op: owner for owner, ops in ELSEWHERE.items() for op in ops}
 

@@ -10,9 +10,10 @@ from starlette.responses import Response
 from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
-from finch_sandbox.api.routers.hris import EntityIds, _check_entity
+from finch_sandbox.api.routers.hris import EntityIds
 from finch_sandbox.api.schemas.common import query_list
 from finch_sandbox.api.urls import base_url
+from finch_sandbox.services.entities import entity_scope
 
 router = APIRouter(tags=["Documents"])
 
@@ -31,7 +32,7 @@ def list_documents(
     offset: int | None = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     return json_response(
         services.documents.list(
             principal,
@@ -40,6 +41,7 @@ def list_documents(
             types=query_list(types, types_plain),
             limit=limit,
             offset=offset,
+            entity_id=entity,
         )
     )
 
@@ -52,5 +54,5 @@ def get_document(
     services: ServicesDep,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
-    return json_response(services.documents.get(principal, document_id))
+    entity = entity_scope(principal, entity_ids)
+    return json_response(services.documents.get(principal, document_id, entity_id=entity))

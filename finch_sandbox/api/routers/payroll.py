@@ -10,8 +10,9 @@ from starlette.responses import Response
 from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
-from finch_sandbox.api.routers.hris import EntityIds, _check_entity
+from finch_sandbox.api.routers.hris import EntityIds
 from finch_sandbox.api.schemas.common import IsoDate, WireModel, query_list
+from finch_sandbox.services.entities import entity_scope
 from finch_sandbox.services.pay_statement_items import ItemQuery
 
 router = APIRouter(tags=["Payroll"])
@@ -49,11 +50,11 @@ def list_pay_groups(
     pay_frequencies_plain: Annotated[str | None, Query(alias="pay_frequencies")] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     frequencies = query_list(pay_frequencies, pay_frequencies_plain)
     return json_response(
         services.pay_groups.list(
-            principal, individual_id=individual_id, pay_frequencies=frequencies
+            principal, individual_id=individual_id, pay_frequencies=frequencies, entity_id=entity
         )
     )
 
@@ -66,8 +67,8 @@ def get_pay_group(
     services: ServicesDep,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
-    return json_response(services.pay_groups.get(principal, pay_group_id))
+    entity = entity_scope(principal, entity_ids)
+    return json_response(services.pay_groups.get(principal, pay_group_id, entity_id=entity))
 
 
 @router.get("/employer/pay-statement-item")
@@ -83,7 +84,7 @@ def list_pay_statement_items(
     type: str | None = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     query = ItemQuery(
         categories=query_list(categories, categories_plain),
         start_date=start_date,
@@ -91,7 +92,7 @@ def list_pay_statement_items(
         name=name,
         type=type,
     )
-    return json_response(services.pay_statement_items.items(principal, query))
+    return json_response(services.pay_statement_items.items(principal, query, entity_id=entity))
 
 
 @router.get("/employer/pay-statement-item/rule")
@@ -99,8 +100,8 @@ def list_pay_statement_items(
 def list_rules(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
-    _check_entity(principal, entity_ids)
-    return json_response(services.pay_statement_items.rules(principal))
+    entity = entity_scope(principal, entity_ids)
+    return json_response(services.pay_statement_items.rules(principal, entity_id=entity))
 
 
 @router.post("/employer/pay-statement-item/rule")
@@ -111,8 +112,8 @@ def create_rule(
     body: Annotated[RuleParams | None, Body()] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
-    rule = services.pay_statement_items.create_rule(principal, _fields(body))
+    entity = entity_scope(principal, entity_ids)
+    rule = services.pay_statement_items.create_rule(principal, _fields(body), entity_id=entity)
     return json_response(rule, status_code=201)
 
 
@@ -125,9 +126,11 @@ def update_rule(
     body: Annotated[RuleParams | None, Body()] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     return json_response(
-        services.pay_statement_items.update_rule(principal, rule_id, _fields(body))
+        services.pay_statement_items.update_rule(
+            principal, rule_id, _fields(body), entity_id=entity
+        )
     )
 
 
@@ -136,5 +139,7 @@ def update_rule(
 def delete_rule(
     rule_id: str, principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
-    _check_entity(principal, entity_ids)
-    return json_response(services.pay_statement_items.delete_rule(principal, rule_id))
+    entity = entity_scope(principal, entity_ids)
+    return json_response(
+        services.pay_statement_items.delete_rule(principal, rule_id, entity_id=entity)
+    )

@@ -10,11 +10,16 @@ from finch_sandbox.services.directory import stored_entry
 from finch_sandbox.services.employer_data import BatchItem, DirectoryPage, PayStatementPage
 
 
+def directory_entry(employee: dict[str, Any]) -> dict[str, Any]:
+    """An `IndividualInDirectory`: the employee's own entry, nulled by the directory's catalog
+    rules, or one derived from the individual and employment (services/directory.py)."""
+    return stored_entry(employee)
+
+
 def directory(page: DirectoryPage) -> dict[str, Any]:
     return {
         "paging": {"count": page.count, "offset": page.offset},
-        # The directory follows its own catalog rules (services/directory.py).
-        "individuals": [stored_entry(e) for e in page.employees],
+        "individuals": [directory_entry(e) for e in page.employees],
     }
 
 

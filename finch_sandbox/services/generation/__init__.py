@@ -27,7 +27,7 @@ from finch_sandbox.services.generation.employment import (
     generate_employees,
     plan_org,
 )
-from finch_sandbox.services.generation.fields import apply_field_support
+from finch_sandbox.services.generation.fields import apply_field_support, field_pruner
 from finch_sandbox.services.generation.pay_history import (
     GeneratedPayment,
     PayGroup,
@@ -130,25 +130,21 @@ def generate_company(
         )
     if supported_fields is not None:
         company = apply_field_support("company", company, supported_fields)
+        individual, employment, directory, payment, pay_statement = (
+            field_pruner(kind, supported_fields)
+            for kind in ("individual", "employment", "directory", "payment", "pay_statement")
+        )
         employees = [
             GeneratedEmployee(
-                apply_field_support("individual", e.individual, supported_fields),
-                apply_field_support("employment", e.employment, supported_fields),
-                directory=apply_field_support(
-                    "directory", directory_entry(e.individual, e.employment), supported_fields
-                ),
+                individual(e.individual),
+                employment(e.employment),
+                directory=directory(directory_entry(e.individual, e.employment)),
                 away=e.away,
             )
             for e in employees
         ]
         payments = [
-            GeneratedPayment(
-                apply_field_support("payment", p.payment, supported_fields),
-                [
-                    apply_field_support("pay_statement", s, supported_fields)
-                    for s in p.pay_statements
-                ],
-            )
+            GeneratedPayment(payment(p.payment), [pay_statement(s) for s in p.pay_statements])
             for p in payments
         ]
     if progress is not None:

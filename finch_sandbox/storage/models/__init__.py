@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from finch_sandbox.storage.models.base import Base
-from finch_sandbox.storage.models.connections import Account, Connection, Counter
+from finch_sandbox.storage.models.connect import AuthorizationCode, ConnectSession
+from finch_sandbox.storage.models.connections import Account, Connection, Counter, Entity
 from finch_sandbox.storage.models.jobs import Job, RefreshWindow
 from finch_sandbox.storage.models.records import Record
 
-__all__ = ["Account", "Base", "Connection", "Counter", "Job", "Record", "RefreshWindow"]
+__all__ = [
+    "Account",
+    "AuthorizationCode",
+    "Base",
+    "ConnectSession",
+    "Connection",
+    "Counter",
+    "Entity",
+    "Job",
+    "Record",
+    "RefreshWindow",
+]
