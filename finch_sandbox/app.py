@@ -21,9 +21,13 @@ from finch_sandbox.api.routers import (
     auth,
     connect,
     connect_page,
+    control,
+    documents,
+    forward,
     home,
     hris,
     jobs,
+    payroll,
     providers,
     sandbox_connections,
     sandbox_data,
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for module in (
         providers,
         account,
+        forward,
         auth,
         connect,
         connect_page,
@@ -102,6 +107,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         sandbox_jobs,
         jobs,
         hris,
+        payroll,
+        documents,
+        control,
     ):
         app.include_router(module.router)
     # GET /, the docs page and its assets (offline): the emulator's own pages.

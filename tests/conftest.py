@@ -292,6 +292,7 @@ def connection(app_client: Finch) -> object:
             "employment",
             "payment",
             "pay_statement",
+            "documents",
             "ssn",
         ],
     )

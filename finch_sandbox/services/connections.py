@@ -6,13 +6,14 @@ Emulates POST/PUT /sandbox/connections(/accounts), GET /introspect and POST /dis
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
+from finch_sandbox.services.documents import document_records
 from finch_sandbox.services.entities import check_disconnect
 from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.principal import Principal
@@ -117,6 +118,7 @@ class ConnectionService:
         products: Sequence[str] | None,
         employee_size: int | None,
         progress: Callable[[int], None] | None = None,
+        fixture: ConnectionFixture | None = None,
     ) -> IssuedToken:
         """POST /sandbox/connections: a new company at a provider, with its first account.
 
@@ -159,10 +161,15 @@ class ConnectionService:
             progress=progress,
         )
         rng = seeded_rng(seed, "identity")
+        connection_id, entity_id = seeded_uuid(rng), seeded_uuid(rng)
+        records = company_records(generated)
+        if fixture is not None:
+            entity_id = fixture.entity_id or entity_id
+            records = fixture.rename(records)
         connection = Connection(
-            id=seeded_uuid(rng),
+            id=connection_id,
             company_id=generated.company["id"],
-            entity_id=seeded_uuid(rng),
+            entity_id=entity_id,
             provider_id=provider_id,
             # Finch sets up assisted connections by hand; until then they are pending.
             status="pending" if auth_type == "assisted" else "connected",
@@ -173,14 +180,24 @@ class ConnectionService:
             last_synced_at=now,
         )
         with UnitOfWork(self._db, write=True) as uow:
+            token = None
+            if fixture is not None and fixture.access_token is not None:
+                # First, so the fixed token and entity id are free again.
+                self._retire_holder(uow, fixture.access_token, now)
+                token = fixture.access_token
+            if fixture is not None and uow.connections.entity_exists(connection.entity_id):
+                raise BadRequest(
+                    f"[body:entity_id]: entity '{connection.entity_id}' belongs to another "
+                    "connection"
+                )
             uow.connections.add(connection)
             uow.connections.flush()
             uow.connections.add_entity(first_entity(connection, generated))
             # Creating a connection performs its initial sync: both sides start equal.
-            uow.records(connection.id).insert(company_records(generated), synced=True)
+            uow.records(connection.id).insert(records, synced=True)
             if auth_type != "assisted":
                 new_sync_job(uow, self._job_types, connection.id, now, status="complete")
-            issued = self.add_account(uow, connection, auth_type, chosen)
+            issued = self.add_account(uow, connection, auth_type, chosen, token=token)
             uow.commit()
         return issued
 
@@ -212,6 +229,20 @@ class ConnectionService:
             uow.commit()
         return issued
 
+    def _retire_holder(self, uow: UnitOfWork, token: str, now: datetime) -> None:
+        """The connection that holds `token` now (a scenario applied before) is disconnected
+        and emptied, and the token freed: each application starts a fresh connection."""
+        found = uow.connections.account_by_token_hash(hash_token(token))
+        if found is None:
+            return
+        old = found[1].id
+        uow.connections.disconnect(old, now)
+        uow.connections.retire_tokens(old)
+        uow.jobs.delete_all(old)
+        uow.records(old).delete_all()
+        uow.connections.delete_entities(old)
+        uow.connections.flush()
+
     def add_account(
         self,
         uow: UnitOfWork,
@@ -220,9 +251,11 @@ class ConnectionService:
         products: list[str],
         *,
         username: str | None = None,
+        token: str | None = None,
     ) -> IssuedToken:
-        """A new access token for the connection, in the caller's unit of work."""
-        token = new_token()
+        """A new access token for the connection, in the caller's unit of work (a scenario
+        may fix its value)."""
+        token = token or new_token()
         account = Account(
             id=new_uuid(),
             connection_id=connection.id,
@@ -348,6 +381,56 @@ class ConnectionService:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionFixture:
+    """What a scenario fixes about a new connection (services/scenarios.py): its access
+    token, its entity id, and the ids of its first records of each kind
+    (`{"employee": ["individual_id", ...], "pay_group": [...], "document": [...], ...}`)."""
+
+    access_token: str | None = None
+    entity_id: str | None = None
+    ids: dict[str, list[str]] = field(default_factory=dict)
+
+    def rename(self, records: list[NewRecord]) -> list[NewRecord]:
+        """The records with the fixed ids in place of the generated ones, everywhere they
+        are referred to (managers, pay groups' members, pay statements, W-4s)."""
+        mapping: dict[str, str] = {}
+        for kind, wanted in self.ids.items():
+            have = [r.record_id for r in records if r.kind == kind]
+            if len(wanted) > len(have):
+                raise BadRequest(
+                    f"[body:ids.{kind}]: {len(wanted)} ids given, the company has {len(have)}"
+                )
+            mapping.update(zip(have, wanted, strict=False))
+        if not mapping:
+            return records
+        out = []
+        for record in records:
+            doc = _renamed(record.doc, mapping)
+            record_id = mapping.get(record.record_id, record.record_id)
+            if record.kind == "pay_statement":
+                record_id = f"{mapping.get(record.parent_id or '', record.parent_id)}:{doc['individual_id']}"
+            out.append(
+                replace(
+                    record,
+                    record_id=record_id,
+                    doc=doc,
+                    parent_id=mapping.get(record.parent_id or "", record.parent_id),
+                )
+            )
+        return out
+
+
+def _renamed(value: Any, mapping: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return mapping.get(value, value)
+    if isinstance(value, dict):
+        return {k: _renamed(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, mapping) for v in value]
+    return value
+
+
 def company_records(generated: GeneratedCompany) -> list[NewRecord]:
     """The documents of a generated company, in the order the API lists them."""
     records = [NewRecord("company", generated.company["id"], generated.company, 0)]
@@ -359,6 +442,7 @@ def company_records(generated: GeneratedCompany) -> list[NewRecord]:
         )
     for position, group in enumerate(generated.pay_groups):
         records.append(NewRecord("pay_group", group["id"], group, position))
+    records.extend(document_records([(e.individual, e.employment) for e in generated.employees]))
     for position, item in enumerate(generated.payments):
         records.extend(payment_records(item.payment, item.pay_statements, position))
     return records

@@ -6,7 +6,7 @@ They change only the provider side; /employer/* shows them after the next sync.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from finch_sandbox.errors import BadRequest, NotFound
 from finch_sandbox.ids import seeded_rng
 from finch_sandbox.services.connections import employee_record, payment_records
 from finch_sandbox.services.directory import EMPLOYMENT_KEYS, edited_entry
+from finch_sandbox.services.documents import document_records
 from finch_sandbox.services.entities import sandbox_scope
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.providers import ProviderCatalog
@@ -135,6 +136,7 @@ class DataEditService:
             # Seeded by connection and position: the same calls give the same people.
             rng = seeded_rng(principal.connection_id, "directory", position)
             created: list[dict[str, Any]] = []
+            hired: list[tuple[dict[str, Any], dict[str, Any]]] = []
             new_records = []
             groups = list(records.provider_docs("pay_group"))
             for index, partial in enumerate(items):
@@ -157,7 +159,14 @@ class DataEditService:
                 )
                 _join_pay_group(groups, employee.employment)
                 created.append({**employee.employment, **employee.individual})
+                hired.append((employee.individual, employee.employment))
             records.insert(new_records, synced=False)
+            # New people filed a W-4 when hired; like them, it shows after the next sync.
+            first = records.max_position("document") + 1
+            records.insert(
+                [replace(r, position=first + i) for i, r in enumerate(document_records(hired))],
+                synced=False,
+            )
             for group in groups:
                 records.update_provider_doc("pay_group", group["id"], group)
             uow.commit()

@@ -102,10 +102,12 @@ def new_job(
     *,
     params: dict[str, Any] | None = None,
     status: str = "pending",
+    job_id: str | None = None,
 ) -> Job:
-    """Insert a job row of this type (`pending` for the worker, or already terminal)."""
+    """Insert a job row of this type (`pending` for the worker, or already terminal); a
+    scenario may fix its id."""
     job = Job(
-        id=new_uuid(),
+        id=job_id or new_uuid(),
         connection_id=connection_id,
         kind=job_type.kind,
         type=job_type.name,
@@ -123,8 +125,10 @@ def new_job(
 
 def default_job_types() -> JobTypes:
     """Every job type this sandbox runs. Add new ones here (see the module docstring)."""
+    from finch_sandbox.services.documents import W4_SYNC, run_w4_sync
     from finch_sandbox.services.sync_jobs import DATA_SYNC_ALL, run_data_sync
 
     types = JobTypes()
     types.register(JobType(DATA_SYNC_ALL, "automated", run_data_sync))
+    types.register(JobType(W4_SYNC, "automated", run_w4_sync))
     return types

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound, RateLimited
+from finch_sandbox.services.documents import W4_SYNC, check_w4_params
 from finch_sandbox.services.job_types import (
     JobContext,
     JobOutcome,
@@ -123,6 +124,19 @@ class SyncJobService:
             uow.committed_versions.get(connection_id, -1),
         )
 
+    def enqueue_w4_sync(self, principal: Principal, params: dict[str, Any] | None) -> EnqueueResult:
+        """POST /jobs/automated `w4_form_employee_sync`: a job of its own per request. It uses
+        no data_sync_all quota (the answer still reports it, as every enqueue answer does)."""
+        if principal.is_assisted:
+            raise BadRequest(
+                "cannot create automated job for Assisted Connect token", finch_code=None
+            )
+        job = self.enqueue(principal.connection_id, W4_SYNC, check_w4_params(params))
+        now = self._clock.now()
+        with UnitOfWork(self._db) as uow:
+            used = uow.jobs.refreshes_used(principal.connection_id, self._quota.window_start(now))
+        return EnqueueResult(job.id, True, self._quota.allowed, self._quota.remaining(used))
+
     def enqueue(
         self, connection_id: str, job_type: str, params: dict[str, Any] | None = None
     ) -> Job:
@@ -132,6 +146,37 @@ class SyncJobService:
             job = self._new_job(uow, job_type, connection_id, self._clock.now(), params=params)
             uow.commit()
         self._wake.set()
+        return job
+
+    def add_finished(
+        self,
+        connection_id: str,
+        *,
+        job_id: str,
+        job_type: str,
+        status: str,
+        params: dict[str, Any] | None = None,
+    ) -> Job:
+        """A job that already ran (a scenario's fixture): listed and readable, never run."""
+        registered = self.job_types.get(job_type)
+        if registered is None:
+            raise BadRequest(f"[body:jobs]: unknown job type '{job_type}'")
+        if status not in COMPLETION_STATUSES:
+            raise BadRequest(f"[body:jobs]: status must be one of {', '.join(COMPLETION_STATUSES)}")
+        with UnitOfWork(self._db, write=True) as uow:
+            if uow.jobs.exists(job_id):
+                raise BadRequest(f"[body:jobs]: job id '{job_id}' is taken")
+            job = new_job(
+                uow,
+                registered,
+                connection_id,
+                self._clock.now(),
+                params=params,
+                status=status,
+                job_id=job_id,
+            )
+            uow.mark_changed(connection_id)
+            uow.commit()
         return job
 
     def _new_job(

@@ -55,6 +55,8 @@ class World:
     job_id: str
     connection_id: str
     entity_id: str
+    pay_group_id: str = ""
+    document_id: str = ""
 
     @property
     def bearer(self) -> dict[str, str]:
@@ -112,6 +114,38 @@ READS: dict[tuple[str, str], Recipe] = {
         w.bearer,
         None,
     ),
+    ("GET", "/employer/pay-groups"): lambda w: ("GET", "/employer/pay-groups", w.bearer, None),
+    ("GET", "/employer/pay-groups/{pay_group_id}"): lambda w: (
+        "GET",
+        f"/employer/pay-groups/{w.pay_group_id}",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/employer/pay-statement-item"): lambda w: (
+        "GET",
+        "/employer/pay-statement-item",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/employer/pay-statement-item/rule"): lambda w: (
+        "GET",
+        "/employer/pay-statement-item/rule",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/employer/documents"): lambda w: ("GET", "/employer/documents", w.bearer, None),
+    ("GET", "/employer/documents/{document_id}"): lambda w: (
+        "GET",
+        f"/employer/documents/{w.document_id}",
+        w.bearer,
+        None,
+    ),
+    ("POST", "/forward"): lambda w: (
+        "POST",
+        "/forward",
+        w.bearer,
+        {"method": "GET", "route": "/people"},
+    ),
     # The Connect page: a fresh session's first page, and its stylesheet.
     ("GET", "/authorize"): lambda w: ("GET", f"/authorize?session={_session(w)}", {}, None),
     ("GET", "/authorize/assets/{name}"): lambda w: (
@@ -121,6 +155,17 @@ READS: dict[tuple[str, str], Recipe] = {
         None,
     ),
 }
+
+RULE = {
+    "conditions": [{"field": "category", "operator": "equals", "value": "taxes"}],
+    "attributes": {"metadata": {"coherent": True}},
+}
+
+
+def _new_rule(w: World) -> str:
+    answer = w.cached.post("/employer/pay-statement-item/rule", headers=w.bearer, json=RULE)
+    return str(answer.json()["id"])
+
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 REDIRECT_URI = "https://app.example.com/callback"
@@ -244,6 +289,40 @@ WRITES: dict[tuple[str, str], Recipe] = {
         {"type": "data_sync_all"},
     ),
     ("POST", "/disconnect"): lambda w: ("POST", "/disconnect", w.bearer, None),
+    ("POST", "/employer/pay-statement-item/rule"): lambda w: (
+        "POST",
+        "/employer/pay-statement-item/rule",
+        w.bearer,
+        RULE,
+    ),
+    ("PUT", "/employer/pay-statement-item/rule/{rule_id}"): lambda w: (
+        "PUT",
+        f"/employer/pay-statement-item/rule/{_new_rule(w)}",
+        w.bearer,
+        {"attributes": {"metadata": {"coherent": "again"}}},
+    ),
+    ("DELETE", "/employer/pay-statement-item/rule/{rule_id}"): lambda w: (
+        "DELETE",
+        f"/employer/pay-statement-item/rule/{_new_rule(w)}",
+        w.bearer,
+        None,
+    ),
+    # The hardest case for caches: the token whose answers they hold moves to a new connection.
+    ("POST", "/_finch-sandbox/scenario"): lambda w: (
+        "POST",
+        "/_finch-sandbox/scenario",
+        {"Authorization": BASIC},
+        {
+            "connections": [
+                {
+                    "access_token": w.token,
+                    "provider_id": "gusto",
+                    "employee_size": 2,
+                    "products": ["company", "directory", "payment", "pay_statement", "documents"],
+                }
+            ]
+        },
+    ),
     ("POST", "/disconnect-entity"): lambda w: (
         "POST",
         "/disconnect-entity",
@@ -366,7 +445,20 @@ def test_after_each_write_every_read_matches_an_uncached_app(
         created = cached.post(
             "/sandbox/connections",
             headers={"Authorization": BASIC},
-            json={"provider_id": "gusto", "authentication_type": "credential", "employee_size": 3},
+            json={
+                "provider_id": "gusto",
+                "authentication_type": "credential",
+                "employee_size": 3,
+                "products": [
+                    "company",
+                    "directory",
+                    "individual",
+                    "employment",
+                    "payment",
+                    "pay_statement",
+                    "documents",
+                ],
+            },
         ).json()
         bearer = {"Authorization": f"Bearer {created['access_token']}"}
         people = cached.get("/employer/directory", headers=bearer).json()["individuals"]
@@ -381,6 +473,10 @@ def test_after_each_write_every_read_matches_an_uncached_app(
             individual_ids=[p["id"] for p in people[:2]],
             payment_id=payments[0]["id"],
             job_id=jobs[0]["job_id"],
+            pay_group_id=cached.get("/employer/pay-groups", headers=bearer).json()[0]["id"],
+            document_id=cached.get("/employer/documents", headers=bearer).json()["documents"][0][
+                "id"
+            ],
             connection_id=created["connection_id"],
             entity_id=created["entity_id"],
         )

@@ -259,7 +259,7 @@ def test_jobs_are_listed_newest_first_with_paging(client: Finch) -> None:
     assert [j.job_id for j in page.data] == [first.job_id]
 
 
-@pytest.mark.parametrize("body", [{"type": "w4_form_employee_sync"}, {"type": "nonsense"}, {}])
+@pytest.mark.parametrize("body", [{"type": "nonsense"}, {}])
 def test_unknown_job_types_are_refused(
     raw: httpx.Client, connection: Any, body: dict[str, str]
 ) -> None:
@@ -269,6 +269,18 @@ def test_unknown_job_types_are_refused(
         )
         assert response.status_code == 400
         assert "[body:type]" in response.json()["message"]
+
+
+def test_w4_sync_is_an_automated_job_only_and_needs_its_individual(
+    raw: httpx.Client, connection: Any
+) -> None:
+    bearer = {"Authorization": f"Bearer {connection.access_token}"}
+    w4 = {"type": "w4_form_employee_sync"}
+    sandbox = raw.post("/sandbox/jobs", json=w4, headers=bearer)
+    assert sandbox.status_code == 400 and "[body:type]" in sandbox.json()["message"]
+    automated = raw.post("/jobs/automated", json=w4, headers=bearer)
+    assert automated.status_code == 400
+    assert "[body:params.individual_id]" in automated.json()["message"]
 
 
 @pytest.fixture

@@ -24,7 +24,10 @@ Auth = Literal["api_token", "assisted", "credential", "oauth"]
 
 def connect(app_client: Finch, server: ThreadedServer, provider: str, auth: Auth) -> Finch:
     created = app_client.sandbox.connections.create(
-        provider_id=provider, authentication_type=auth, products=EVERYTHING, employee_size=8
+        provider_id=provider,
+        authentication_type=auth,
+        products=EVERYTHING,
+        employee_size=8,
     )
     client = make_client(server.base_url, SpecRecorder(), created.access_token)
     if auth == "assisted":

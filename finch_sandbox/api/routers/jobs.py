@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -18,7 +18,8 @@ router = APIRouter(tags=["Management"])
 
 
 class AutomatedCreateParams(WireModel):
-    type: Literal["data_sync_all"]
+    type: Literal["data_sync_all", "w4_form_employee_sync"]
+    params: dict[str, Any] | None = None
 
 
 @router.post("/jobs/automated")
@@ -29,7 +30,10 @@ def create_automated_job(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
-    result = services.sync_jobs.enqueue_data_sync(principal)
+    if body.type == "w4_form_employee_sync":
+        result = services.sync_jobs.enqueue_w4_sync(principal, body.params)
+    else:
+        result = services.sync_jobs.enqueue_data_sync(principal)
     return json_response(
         enqueue_answer(result, base_url(request, services.settings)),
         status_code=201 if result.created else 202,

@@ -58,11 +58,12 @@ def update_employment(
 @router.post("/sandbox/directory")
 @writes()
 def create_directory(
-    body: Annotated[list[DirectoryItem], Body()],
     principal: CurrentPrincipal,
     services: ServicesDep,
+    # The SDK treats the body as optional and sends none at all without one: no one to add.
+    body: Annotated[list[DirectoryItem] | None, Body()] = None,
 ) -> Response:
-    items = [sent_fields(item) for item in body]
+    items = [sent_fields(item) for item in body or []]
     return json_response(services.data_edits.create_directory(principal, items))
 
 

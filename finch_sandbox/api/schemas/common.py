@@ -66,3 +66,12 @@ def sent_fields(model: BaseModel) -> dict[str, object]:
     comes back with every key of its wire shape, so stored documents stay complete."""
     dumped = model.model_dump()
     return {key: dumped[key] for key in model.model_fields_set}
+
+
+def query_list(bracketed: list[str] | None, plain: str | None) -> list[str] | None:
+    """An array query parameter as the SDK sends it (`name[]=a&name[]=b`) or as Finch's docs
+    describe it (`name=a,b`); None when neither is given."""
+    values = list(bracketed or [])
+    if plain:
+        values.extend(part for part in plain.split(",") if part)
+    return values or None

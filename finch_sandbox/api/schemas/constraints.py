@@ -29,13 +29,23 @@ _PHONE = re.compile(r"[0-9]{10}")
 
 
 def iso_date(value: str) -> str:
-    if not _DATE.fullmatch(value):
-        raise ValueError("must be a date in YYYY-MM-DD form")
-    try:
-        date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError("must be a date in YYYY-MM-DD form") from exc
-    return value
+    """A date as Finch accepts it, stored and answered as YYYY-MM-DD (Finch's pattern):
+    `2020-03-04`, a date-time starting with one (`2020-03-04T00:00:00Z`), or US
+    month/day/year (`3/4/2020`, `03/04/2020`)."""
+    text = value.strip()
+    candidate = text[:10] if len(text) > 10 and text[10] in "T " else text
+    if _DATE.fullmatch(candidate):
+        try:
+            return date.fromisoformat(candidate).isoformat()
+        except ValueError:
+            pass
+    parts = text.split("/")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+        try:
+            return date(int(parts[2]), int(parts[0]), int(parts[1])).isoformat()
+        except ValueError:
+            pass
+    raise ValueError("must be a date (YYYY-MM-DD, an ISO 8601 date-time, or M/D/YYYY)")
 
 
 def canonical_uuid(value: str) -> str:

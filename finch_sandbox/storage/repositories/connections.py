@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from finch_sandbox.storage.models import Account, Connection, Counter, Entity
@@ -44,6 +44,18 @@ class ConnectionRepository:
 
     def add_entity(self, entity: Entity) -> None:
         self._session.add(entity)
+
+    def entity_exists(self, entity_id: str) -> bool:
+        return self._session.get(Entity, entity_id) is not None
+
+    def delete_entities(self, connection_id: str) -> None:
+        """A retired scenario connection's entities (a scenario reuses their fixed ids)."""
+        self._mark_changed(connection_id)
+        self._session.execute(
+            delete(Entity)
+            .where(Entity.connection_id == connection_id)
+            .execution_options(synchronize_session=False)
+        )
 
     def entities(self, connection_id: str) -> Sequence[Entity]:
         """Every entity of the connection, disconnected ones included, in their order."""
@@ -131,6 +143,14 @@ class ConnectionRepository:
             .where(Account.connection_id == connection_id, Account.disconnected_at.is_(None))
             .values(disconnected_at=when)
         )
+
+    def retire_tokens(self, connection_id: str) -> None:
+        """Make the connection's tokens unusable and free their values for reuse (a scenario
+        re-applied hands the same fixed token to a fresh connection)."""
+        self._mark_changed(connection_id)
+        for account in self.accounts(connection_id):
+            account.token_hash = f"retired:{account.id}"[:64]
+        self._session.flush()
 
     def bump_changes(self, connection_ids: frozenset[str]) -> dict[str, int]:
         """Bump `change_version` of these connections; returns their new versions. Called by

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from finch_sandbox.storage.models import Connection, Job, RefreshWindow
@@ -69,6 +69,18 @@ class JobRepository:
             .limit(limit)
             .offset(offset)
         ).all()
+
+    def exists(self, job_id: str) -> bool:
+        return self._session.get(Job, job_id) is not None
+
+    def delete_all(self, connection_id: str) -> None:
+        """Drop a retired connection's jobs (a scenario reuses their fixed ids)."""
+        self._mark_changed(connection_id)
+        self._session.execute(
+            delete(Job)
+            .where(Job.connection_id == connection_id)
+            .execution_options(synchronize_session=False)
+        )
 
     def add(self, job: Job) -> None:
         self._session.add(job)

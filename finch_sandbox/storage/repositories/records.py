@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from finch_sandbox.storage.models import Record
 
@@ -91,6 +91,39 @@ class RecordRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def put_both_sides(self, kind: str, record_id: str, doc: dict[str, Any]) -> bool:
+        """Replace a document on both sides at once: for data the employer owns in Finch
+        itself (pay-statement-item rules), which no provider sync ever changes."""
+        if self._mark_changed is not None:
+            self._mark_changed(self._connection_id)
+        result = self._session.execute(
+            update(Record)
+            .where(self._where(kind), Record.record_id == record_id)
+            .values(provider_doc=doc, synced_doc=doc, dirty=False)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def delete_both_sides(self, kind: str, record_id: str) -> bool:
+        if self._mark_changed is not None:
+            self._mark_changed(self._connection_id)
+        result = self._session.execute(
+            delete(Record)
+            .where(self._where(kind), Record.record_id == record_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def delete_all(self) -> None:
+        """Every document of the connection, both sides (a retired scenario connection)."""
+        if self._mark_changed is not None:
+            self._mark_changed(self._connection_id)
+        self._session.execute(
+            delete(Record)
+            .where(Record.connection_id == self._connection_id)
+            .execution_options(synchronize_session=False)
+        )
 
     def publish(self) -> int:
         """Copy every changed provider document to the synced side. Returns rows changed.
@@ -203,6 +236,37 @@ class RecordRepository:
         )
         rows = self._session.scalars(ordered.limit(limit).offset(offset))
         return [r for r in rows.all() if r is not None]
+
+    def synced_docs(self, kind: str) -> Sequence[dict[str, Any]]:
+        """Every synced document of a kind, in position order (small kinds: pay groups, rules)."""
+        rows = self._session.scalars(
+            select(Record.synced_doc)
+            .where(self._where(kind), Record.synced_doc.is_not(None))
+            .order_by(Record.position)
+        ).all()
+        return [r for r in rows if r is not None]
+
+    def synced_statements_with_pay_dates(self) -> Sequence[tuple[str, dict[str, Any]]]:
+        """Every synced pay statement with its payment's pay date, oldest payment first."""
+        payment = aliased(Record)
+        rows = self._session.execute(
+            select(payment.sort_date, Record.synced_doc)
+            .join(
+                payment,
+                and_(
+                    payment.connection_id == Record.connection_id,
+                    payment.kind == "payment",
+                    payment.record_id == Record.parent_id,
+                ),
+            )
+            .where(
+                self._where("pay_statement"),
+                Record.synced_doc.is_not(None),
+                payment.synced_doc.is_not(None),
+            )
+            .order_by(payment.sort_date, payment.position, Record.position)
+        ).all()
+        return [(str(day), doc) for day, doc in rows if doc is not None and day is not None]
 
     def synced_between(self, kind: str, start: str, end: str) -> Sequence[dict[str, Any]]:
         rows = self._session.scalars(
