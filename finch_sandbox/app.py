@@ -17,6 +17,7 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    benefits,
     hris,
     jobs,
     providers,
@@ -85,7 +86,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
-    for module in (providers, account, sandbox_connections, sandbox_data, sandbox_jobs, jobs, hris):
+    for module in (
+        providers,
+        account,
+        sandbox_connections,
+        sandbox_data,
+        sandbox_jobs,
+        jobs,
+        hris,
+        benefits,
+    ):
         app.include_router(module.router)
     app.wrap(
         lambda inner: FinchHeadersMiddleware(

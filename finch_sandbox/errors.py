@@ -11,9 +11,11 @@ FinchError
 ├── InsufficientPermissions   403 error_permissions / insufficient_account_permissions
 ├── InsufficientScope         403 insufficient_scope_error
 ├── NotFound                  404 not_found_error / item_not_found (+ individual_not_found, ...)
+├── UnprocessableRequest      422 unprocessable_request_error (benefits constraints)
 ├── PayloadTooLarge           413 payload_too_large_error
 ├── RateLimited               429 rate_limit_exceeded_error
-└── ServerError               500 server_error
+├── ServerError               500 server_error
+└── NotImplementedForProvider 501 not_implemented_error (the provider does not offer it)
 """
 
 from __future__ import annotations
@@ -118,6 +120,13 @@ class NotFound(FinchError):
     default_message = "Not found"
 
 
+class UnprocessableRequest(FinchError):
+    status_code = 422
+    name = "unprocessable_request_error"
+    finch_code = "unsupported_parameters"
+    default_message = "The request has parameters the provider does not support"
+
+
 class PayloadTooLarge(FinchError):
     status_code = 413
     name = "payload_too_large_error"
@@ -132,3 +141,9 @@ class RateLimited(FinchError):
 
 class ServerError(FinchError):
     pass
+
+
+class NotImplementedForProvider(FinchError):
+    status_code = 501
+    name = "not_implemented_error"
+    default_message = "This endpoint is not supported by the provider of this connection"

@@ -21,8 +21,9 @@ _LOCATION_NAMES = {"body": "body", "query": "query", "path": "path_params", "hea
 
 def render(error: FinchError, headers: dict[str, str] | None = None) -> Response:
     out_headers = dict(headers or {})
-    # The SDKs retry 429s and 5xx unless told not to; an emulated quota is not worth retrying.
-    if error.status_code == 429:
+    # The SDKs retry 429s and 5xx unless told not to; an emulated quota is not worth retrying,
+    # nor is a product the provider does not offer.
+    if error.status_code in (429, 501):
         out_headers.setdefault("x-should-retry", "false")
     return json_response(error.body(), status_code=error.status_code, headers=out_headers)
 

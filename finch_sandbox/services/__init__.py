@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from finch_sandbox.clock import Clock
+from finch_sandbox.services.benefits import BenefitService
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.employer_data import EmployerDataService
@@ -32,6 +33,7 @@ class Services:
     sync: SyncService
     sync_jobs: SyncJobService
     job_types: JobTypes
+    benefits: BenefitService
     # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
     wake_worker: threading.Event = field(default_factory=threading.Event)
 
@@ -57,5 +59,6 @@ class Services:
                 job_types=job_types,
             ),
             job_types=job_types,
+            benefits=BenefitService(db, clock, catalog, job_types=job_types, wake_worker=wake),
             wake_worker=wake,
         )

@@ -12,6 +12,7 @@ from typing import Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound
 from finch_sandbox.ids import seeded_rng
+from finch_sandbox.services.benefits import deduct_enrolled_benefits
 from finch_sandbox.services.connections import employee_record, payment_records
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.storage.db import Database
@@ -154,6 +155,7 @@ class DataEditService:
             rng = seeded_rng(principal.connection_id, "payment", position)
             payment_id = new_uuid(rng)
             statements = [build_pay_statement(s) for s in pay_statements]
+            deduct_enrolled_benefits(uow, principal.connection_id, statements, pay_date=pay_date)
             payment = summarize_payment(
                 payment_id=payment_id,
                 pay_period=(start, end),

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from finch_sandbox.storage.models.base import Base
+from finch_sandbox.storage.models.benefits import Benefit, BenefitEnrollment
 from finch_sandbox.storage.models.connections import Account, Connection, Counter
 from finch_sandbox.storage.models.jobs import Job, RefreshWindow
 from finch_sandbox.storage.models.records import Record
 
-__all__ = ["Account", "Base", "Connection", "Counter", "Job", "Record", "RefreshWindow"]
+__all__ = [
+    "Account",
+    "Base",
+    "Benefit",
+    "BenefitEnrollment",
+    "Connection",
+    "Counter",
+    "Job",
+    "Record",
+    "RefreshWindow",
+]
