@@ -53,7 +53,7 @@ def synced(client: Finch) -> None:
     """A forced refresh, waited for: the provider's new pay statements reach /employer/*."""
     job = client.sandbox.jobs.create(type="data_sync_all")
     deadline = time.monotonic() + 10
-    while client.jobs.automated.retrieve(job.job_id).status != "complete":  # type: ignore[arg-type]
+    while client.jobs.automated.retrieve(str(job.job_id)).status != "complete":
         assert time.monotonic() < deadline
         time.sleep(0.02)
 
@@ -141,7 +141,7 @@ def test_enrollment_reaches_the_next_pay_statements_and_stops_at_the_annual_maxi
     ]
 
     def pay(start: str, end: str) -> str:
-        earnings = [{"amount": 300_000, "hours": 80, "name": "Salary", "type": "salary"}]
+        earnings: Any = [{"amount": 300_000, "hours": 80, "name": "Salary", "type": "salary"}]
         return gusto.sandbox.payment.create(
             start_date=start,
             end_date=end,
