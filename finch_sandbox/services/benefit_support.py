@@ -40,6 +40,11 @@ _WHAT = {
 
 
 def unsupported_type(benefit_type: str | None) -> UnprocessableRequest:
+    if benefit_type is None:
+        return UnprocessableRequest(
+            "A benefit type is required; GET /employer/benefits/meta lists the provider's types",
+            finch_code="unsupported_parameters",
+        )
     return UnprocessableRequest(
         f"Provider does not support benefit type '{benefit_type}'",
         finch_code="unsupported_parameters",

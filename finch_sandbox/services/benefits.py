@@ -35,6 +35,7 @@ from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.models import Benefit, BenefitEnrollment
+from finch_sandbox.storage.repositories.benefits import BenefitRepository
 from finch_sandbox.storage.uow import UnitOfWork
 
 BENEFIT_CREATE = "benefit_create"
@@ -317,7 +318,7 @@ class BenefitService:
 
     def _enroll_one(
         self,
-        repo: Any,
+        repo: BenefitRepository,
         support: BenefitSupport,
         benefit: Benefit,
         item: Enrollment,

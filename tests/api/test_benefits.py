@@ -15,6 +15,7 @@ from finch_sandbox.services import Services
 from finch_sandbox.storage.uow import UnitOfWork
 from finch_sandbox.testing import ThreadedServer
 from tests.clients import make_client
+from tests.observe import burst
 from tests.spec import SpecRecorder
 
 PRODUCTS = ["company", "directory", "individual", "employment", "payment", "pay_statement"]
@@ -302,3 +303,34 @@ def test_every_benefit_write_marks_the_connection_changed(
     client.hris.benefits.individuals.unenroll_many(benefit.benefit_id, individual_ids=[person])
     assert version() > after_enroll
     assert date.today()  # the wall clock is not what any of this reads
+
+
+def test_concurrent_enrollments_of_one_person_enroll_once(
+    gusto: Finch, server: ThreadedServer, spec_recorder: SpecRecorder
+) -> None:
+    person = gusto.hris.directory.list().individuals[0].id
+    benefit = gusto.hris.benefits.create(type="s125_medical", description="Medical")
+    body = [
+        {
+            "individual_id": person,
+            "configuration": {"employee_deduction": {"type": "fixed", "amount": 4_500}},
+        }
+    ]
+    responses = burst(
+        server.base_url,
+        8,
+        "POST",
+        f"/employer/benefits/{benefit.benefit_id}/individuals",
+        headers={"Authorization": f"Bearer {gusto.access_token}"},
+        json=body,
+    )
+    assert [r.status_code for r in responses] == [200] * 8
+    for response in responses:
+        spec_recorder(response)
+    codes = sorted(
+        finished(gusto, r.json()["job_id"]).body[0]["body"]["finch_code"] for r in responses
+    )
+    assert codes == ["enrolled_new_benefit"] + ["updated_existing_enrollment"] * 7
+    assert gusto.hris.benefits.individuals.enrolled_ids(benefit.benefit_id).individual_ids == [
+        person
+    ]
