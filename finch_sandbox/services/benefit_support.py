@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from finch_sandbox.errors import (
     FinchError,
-    NotImplementedForProvider,
+    NotImplementedByProvider,
     UnprocessableRequest,
 )
 from finch_sandbox.services.providers import AUTOMATED_TYPES, ProviderCatalog
@@ -156,7 +156,7 @@ class BenefitSupport:
 def refusal(value: str, what: str, support: BenefitSupport) -> FinchError:
     """Finch's answer for an operation the catalog does not mark `supported`."""
     if value == "not_supported_by_finch":
-        return NotImplementedForProvider(
+        return NotImplementedByProvider(
             f"Finch does not support {what} for {support.provider_name}",
             finch_code="not_supported_by_finch",
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from finch_sandbox.errors import NotImplementedForProvider, UnprocessableRequest
+from finch_sandbox.errors import NotImplementedByProvider, UnprocessableRequest
 from finch_sandbox.services.benefit_payroll import Enrolled, apply_enrollments
 from finch_sandbox.services.benefit_support import BenefitSupport
 from finch_sandbox.services.benefits import configuration_problem
@@ -153,7 +153,7 @@ def test_support_follows_the_catalog() -> None:
     justworks = BenefitSupport.of(CATALOG, "justworks", "credential")
     assert not justworks.automated
     justworks.require("401k", "company_benefits", "create")
-    with pytest.raises(NotImplementedForProvider):
+    with pytest.raises(NotImplementedByProvider):
         justworks.require("401k", "company_benefits", "read")
     paycom = BenefitSupport.of(CATALOG, "paycom", "credential")
     with pytest.raises(UnprocessableRequest) as employer_only:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.routers.hris import EntityIds, _check_entity
@@ -25,6 +26,7 @@ router = APIRouter(tags=["Deductions"])
 
 
 @router.get("/employer/benefits/meta")
+@reads()
 def list_supported_benefits(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
@@ -33,6 +35,7 @@ def list_supported_benefits(
 
 
 @router.get("/employer/benefits")
+@reads()
 def list_benefits(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
@@ -41,6 +44,7 @@ def list_benefits(
 
 
 @router.post("/employer/benefits")
+@writes()
 def create_benefit(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -62,6 +66,7 @@ def create_benefit(
 
 
 @router.post("/employer/benefits/register")
+@writes()
 def register_benefit(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -80,6 +85,7 @@ def register_benefit(
 
 
 @router.get("/employer/benefits/{benefit_id}")
+@reads()
 def get_benefit(
     benefit_id: str,
     principal: CurrentPrincipal,
@@ -91,6 +97,7 @@ def get_benefit(
 
 
 @router.post("/employer/benefits/{benefit_id}")
+@writes()
 def update_benefit(
     benefit_id: str,
     principal: CurrentPrincipal,
@@ -105,6 +112,7 @@ def update_benefit(
 
 
 @router.get("/employer/benefits/{benefit_id}/enrolled")
+@reads()
 def enrolled_ids(
     benefit_id: str,
     principal: CurrentPrincipal,
@@ -117,6 +125,7 @@ def enrolled_ids(
 
 
 @router.get("/employer/benefits/{benefit_id}/individuals")
+@reads()
 def individual_benefits(
     benefit_id: str,
     principal: CurrentPrincipal,
@@ -132,6 +141,7 @@ def individual_benefits(
 
 
 @router.post("/employer/benefits/{benefit_id}/individuals")
+@writes()
 def enroll_individuals(
     benefit_id: str,
     principal: CurrentPrincipal,
@@ -149,6 +159,7 @@ def enroll_individuals(
 
 
 @router.delete("/employer/benefits/{benefit_id}/individuals")
+@writes()
 def unenroll_individuals(
     benefit_id: str,
     principal: CurrentPrincipal,
