@@ -19,6 +19,7 @@ from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
     auth,
+    benefits,
     connect,
     connect_page,
     control,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         payroll,
         documents,
         control,
+        benefits,
     ):
         app.include_router(module.router)
     # GET /, the docs page and its assets (offline): the emulator's own pages.

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from finch_sandbox.clock import Clock
+from finch_sandbox.services.benefits import BenefitService
 from finch_sandbox.services.connect_flow import ConnectFlow
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
@@ -46,6 +47,7 @@ class Services:
     documents: DocumentService
     forwarding: ForwardingService
     scenarios: ScenarioService
+    benefits: BenefitService
     # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
     wake_worker: threading.Event = field(default_factory=threading.Event)
 
@@ -83,5 +85,6 @@ class Services:
             documents=DocumentService(db, employer_data),
             forwarding=ForwardingService(),
             scenarios=ScenarioService(connections, pay_statement_items, sync_jobs),
+            benefits=BenefitService(db, clock, catalog, job_types=job_types, wake_worker=wake),
             wake_worker=wake,
         )

@@ -13,6 +13,7 @@ from typing import Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound
 from finch_sandbox.ids import seeded_rng
+from finch_sandbox.services.benefits import deduct_enrolled_benefits
 from finch_sandbox.services.connections import employee_record, payment_records
 from finch_sandbox.services.directory import EMPLOYMENT_KEYS, edited_entry
 from finch_sandbox.services.documents import document_records
@@ -206,6 +207,7 @@ class DataEditService:
                 g for g in records.provider_docs("pay_group") if paid & set(g["individual_ids"])
             ]
             frequencies = [f for g in groups for f in g["pay_frequencies"]]
+            deduct_enrolled_benefits(uow, principal.connection_id, statements, pay_date=pay_date)
             payment = summarize_payment(
                 payment_id=payment_id,
                 pay_period=(start, end),

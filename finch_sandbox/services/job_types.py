@@ -125,10 +125,12 @@ def new_job(
 
 def default_job_types() -> JobTypes:
     """Every job type this sandbox runs. Add new ones here (see the module docstring)."""
+    from finch_sandbox.services.benefits import register_job_types as register_benefit_jobs
     from finch_sandbox.services.documents import W4_SYNC, run_w4_sync
     from finch_sandbox.services.sync_jobs import DATA_SYNC_ALL, run_data_sync
 
     types = JobTypes()
     types.register(JobType(DATA_SYNC_ALL, "automated", run_data_sync))
     types.register(JobType(W4_SYNC, "automated", run_w4_sync))
+    register_benefit_jobs(types)
     return types

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from finch_sandbox.storage.changes import current_write_log
 from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.repositories.benefits import BenefitRepository
 from finch_sandbox.storage.repositories.connect import ConnectRepository
 from finch_sandbox.storage.repositories.connections import ConnectionRepository
 from finch_sandbox.storage.repositories.jobs import JobRepository
@@ -130,8 +131,16 @@ class UnitOfWork:
     def records(self, connection_id: str, entity_id: str | None = None) -> RecordRepository:
         """Repository scoped to one connection (and, on a multi-entity connection, to one of
         its entities): it cannot read another tenant's rows."""
+        self._lock_tenant(connection_id)
+        return RecordRepository(self.session, connection_id, self.mark_changed, entity_id)
+
+    def benefits(self, connection_id: str) -> BenefitRepository:
+        """One connection's benefits and enrollments (scoped and locked like `records`)."""
+        self._lock_tenant(connection_id)
+        return BenefitRepository(self.session, connection_id, self.mark_changed)
+
+    def _lock_tenant(self, connection_id: str) -> None:
         if self._write and self._db.is_postgresql and connection_id not in self._locked:
             # Before the first read, so what this unit reads is what it writes over.
             self.connections.lock(connection_id)
             self._locked.add(connection_id)
-        return RecordRepository(self.session, connection_id, self.mark_changed, entity_id)

@@ -30,6 +30,7 @@ from finch_sandbox.testing import ThreadedServer
 from tests.clients import CLIENT_ID, CLIENT_SECRET
 
 PUBLIC_URL = "http://sandbox.test/"
+PRODUCTS = ["company", "directory", "individual", "employment", "payment", "pay_statement"]
 BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 
 
@@ -53,6 +54,9 @@ class World:
     individual_ids: list[str]
     payment_id: str
     job_id: str
+    benefit_id: str  # a 401(k) the first individual is enrolled in
+    benefit_job_id: str  # the manual job of that enrollment
+    assisted_token: str  # a Justworks connection: assisted benefits (register is for those)
     connection_id: str
     entity_id: str
     pay_group_id: str = ""
@@ -66,8 +70,7 @@ class World:
 Request = tuple[str, str, dict[str, str], Any]  # method, path, headers, json (a str: a form)
 Recipe = Callable[[World], Request]
 
-# How to ask each read. GET /jobs/manual/{job_id} is asked about an automated job: a 404,
-# which must stay a 404.
+# How to ask each read.
 READS: dict[tuple[str, str], Recipe] = {
     ("GET", "/providers"): lambda w: ("GET", "/providers", {}, None),
     # Its links are built from the host asked; the two apps listen on different ports.
@@ -105,7 +108,37 @@ READS: dict[tuple[str, str], Recipe] = {
         w.bearer,
         None,
     ),
-    ("GET", "/jobs/manual/{job_id}"): lambda w: ("GET", f"/jobs/manual/{w.job_id}", w.bearer, None),
+    ("GET", "/jobs/manual/{job_id}"): lambda w: (
+        "GET",
+        f"/jobs/manual/{w.benefit_job_id}",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/employer/benefits/meta"): lambda w: (
+        "GET",
+        "/employer/benefits/meta",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/employer/benefits"): lambda w: ("GET", "/employer/benefits", w.bearer, None),
+    ("GET", "/employer/benefits/{benefit_id}"): lambda w: (
+        "GET",
+        f"/employer/benefits/{w.benefit_id}",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/employer/benefits/{benefit_id}/enrolled"): lambda w: (
+        "GET",
+        f"/employer/benefits/{w.benefit_id}/enrolled",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/employer/benefits/{benefit_id}/individuals"): lambda w: (
+        "GET",
+        f"/employer/benefits/{w.benefit_id}/individuals",
+        w.bearer,
+        None,
+    ),
     ("GET", "/sandbox/jobs/configuration"): lambda w: (
         "GET",
         "/sandbox/jobs/configuration",
@@ -455,15 +488,29 @@ def test_after_each_write_every_read_matches_an_uncached_app(
                     "payment",
                     "pay_statement",
                     "documents",
+                    "benefits",
                 ],
             },
         ).json()
         bearer = {"Authorization": f"Bearer {created['access_token']}"}
+        assisted = cached.post(
+            "/sandbox/connections",
+            headers={"Authorization": BASIC},
+            json={"provider_id": "justworks", "employee_size": 2, "products": ["benefits"]},
+        ).json()
         people = cached.get("/employer/directory", headers=bearer).json()["individuals"]
         payments = cached.get(
             "/employer/payment?start_date=2000-01-01&end_date=2100-01-01", headers=bearer
         ).json()
         jobs = cached.get("/jobs/automated", headers=bearer).json()["data"]
+        benefit_id = cached.post(
+            "/employer/benefits", headers=bearer, json={"type": "401k"}
+        ).json()["benefit_id"]
+        enrolled = cached.post(
+            f"/employer/benefits/{benefit_id}/individuals",
+            headers=bearer,
+            json=[{"individual_id": people[0]["id"]}],
+        ).json()
         world = World(
             cached=cached,
             token=created["access_token"],
@@ -477,6 +524,9 @@ def test_after_each_write_every_read_matches_an_uncached_app(
             ],
             connection_id=created["connection_id"],
             entity_id=created["entity_id"],
+            benefit_id=benefit_id,
+            benefit_job_id=enrolled["job_id"],
+            assisted_token=assisted["access_token"],
         )
         for _ in range(2):  # capture, then replay: every cacheable answer is now cached
             for recipe in READS.values():

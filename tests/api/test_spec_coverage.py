@@ -12,24 +12,6 @@ from finch_sandbox.app import create_app
 from finch_sandbox.settings import Settings
 from tests.spec import load_spec
 
-# Served by branches not merged into this one yet; strict xfail turns into a failure the
-# moment they are routed, so these lines go when those branches land.
-ELSEWHERE = {
-    "issue 11 (benefits)": {
-        ("GET", "/employer/benefits"),
-        ("POST", "/employer/benefits"),
-        ("GET", "/employer/benefits/meta"),
-        ("POST", "/employer/benefits/register"),
-        ("GET", "/employer/benefits/{}"),
-        ("POST", "/employer/benefits/{}"),
-        ("GET", "/employer/benefits/{}/enrolled"),
-        ("GET", "/employer/benefits/{}/individuals"),
-        ("POST", "/employer/benefits/{}/individuals"),
-        ("DELETE", "/employer/benefits/{}/individuals"),
-    },
-}
-OWNER = {op: owner for owner, ops in ELSEWHERE.items() for op in ops}
-
 
 def _shape(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path)
@@ -49,16 +31,7 @@ def test_the_spec_has_48_operations() -> None:
     assert len(spec_operations()) == 48
 
 
-@pytest.mark.parametrize(
-    "operation",
-    [
-        pytest.param(op, marks=pytest.mark.xfail(strict=True, reason=f"served by {OWNER[op]}"))
-        if op in OWNER
-        else op
-        for op in spec_operations()
-    ],
-    ids=" ".join,
-)
+@pytest.mark.parametrize("operation", spec_operations(), ids=" ".join)
 def test_operation_is_routed(routed: set[tuple[str, str]], operation: tuple[str, str]) -> None:
     assert operation in routed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from finch_sandbox.storage.models.base import Base
+from finch_sandbox.storage.models.benefits import Benefit, BenefitEnrollment
 from finch_sandbox.storage.models.connect import AuthorizationCode, ConnectSession
 from finch_sandbox.storage.models.connections import Account, Connection, Counter, Entity
 from finch_sandbox.storage.models.jobs import Job, RefreshWindow
@@ -12,6 +13,8 @@ __all__ = [
     "Account",
     "AuthorizationCode",
     "Base",
+    "Benefit",
+    "BenefitEnrollment",
     "ConnectSession",
     "Connection",
     "Counter",
