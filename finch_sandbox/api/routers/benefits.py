@@ -10,7 +10,7 @@ from starlette.responses import Response
 from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
-from finch_sandbox.api.routers.hris import EntityIds, _check_entity
+from finch_sandbox.api.routers.hris import EntityIds
 from finch_sandbox.api.schemas.benefits import (
     BenefitCreateParams,
     BenefitRegisterParams,
@@ -21,6 +21,7 @@ from finch_sandbox.api.schemas.benefits import (
     individual_benefit,
 )
 from finch_sandbox.services.benefits import Enrollment
+from finch_sandbox.services.entities import entity_scope
 
 router = APIRouter(tags=["Deductions"])
 
@@ -30,7 +31,7 @@ router = APIRouter(tags=["Deductions"])
 def list_supported_benefits(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     return json_response(services.benefits.supported_benefits(principal))
 
 
@@ -39,7 +40,7 @@ def list_supported_benefits(
 def list_benefits(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     return json_response([company_benefit(b) for b in services.benefits.list_benefits(principal)])
 
 
@@ -51,7 +52,7 @@ def create_benefit(
     body: Annotated[BenefitCreateParams | None, Body()] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     params = body or BenefitCreateParams()
     result = services.benefits.create_benefit(
         principal,
@@ -73,7 +74,7 @@ def register_benefit(
     body: Annotated[BenefitRegisterParams | None, Body()] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     params = body or BenefitRegisterParams()
     result = services.benefits.register_benefit(
         principal,
@@ -92,7 +93,7 @@ def get_benefit(
     services: ServicesDep,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     return json_response(company_benefit(services.benefits.get_benefit(principal, benefit_id)))
 
 
@@ -105,7 +106,7 @@ def update_benefit(
     body: Annotated[BenefitUpdateParams | None, Body()] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     params = body or BenefitUpdateParams()
     result = services.benefits.update_benefit(principal, benefit_id, description=params.description)
     return json_response({"benefit_id": result.benefit_id, "job_id": result.job_id})
@@ -119,7 +120,7 @@ def enrolled_ids(
     services: ServicesDep,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     ids = services.benefits.enrolled_ids(principal, benefit_id)
     return json_response({"benefit_id": benefit_id, "individual_ids": ids})
 
@@ -133,7 +134,7 @@ def individual_benefits(
     individual_ids: str | None = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     asked = [i.strip() for i in (individual_ids or "").split(",") if i.strip()] or None
     found = services.benefits.individual_benefits(principal, benefit_id, asked)
     # Per-individual outcomes: Finch answers 207 Multi-Status (the only status it documents).
@@ -149,7 +150,7 @@ def enroll_individuals(
     body: Annotated[list[EnrollItem] | None, Body()] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     enrollments = [
         Enrollment(item.individual_id, item.configuration.stored() if item.configuration else {})
         for item in body or []
@@ -167,6 +168,6 @@ def unenroll_individuals(
     body: Annotated[UnenrollParams | None, Body()] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity_scope(principal, entity_ids)
     ids = (body or UnenrollParams()).individual_ids
     return json_response({"job_id": services.benefits.unenroll(principal, benefit_id, ids)})
