@@ -393,6 +393,41 @@ WRITES: dict[tuple[str, str], Recipe] = {
             {"session": _signed_in_with(w, "multi_entity"), "entity": ["0", "1"]}, doseq=True
         ),
     ),
+    ("POST", "/employer/benefits"): lambda w: (
+        "POST",
+        "/employer/benefits",
+        w.bearer,
+        {"type": "s125_medical", "description": "Medical"},
+    ),
+    ("POST", "/employer/benefits/register"): lambda w: (
+        "POST",
+        "/employer/benefits/register",
+        {"Authorization": f"Bearer {w.assisted_token}"},
+        {"type": "401k", "description": "Existing plan"},
+    ),
+    ("POST", "/employer/benefits/{benefit_id}"): lambda w: (
+        "POST",
+        f"/employer/benefits/{w.benefit_id}",
+        w.bearer,
+        {"description": "Renamed"},
+    ),
+    ("POST", "/employer/benefits/{benefit_id}/individuals"): lambda w: (
+        "POST",
+        f"/employer/benefits/{w.benefit_id}/individuals",
+        w.bearer,
+        [
+            {
+                "individual_id": w.individual_ids[1],
+                "configuration": {"employee_deduction": {"type": "percent", "amount": 500}},
+            }
+        ],
+    ),
+    ("DELETE", "/employer/benefits/{benefit_id}/individuals"): lambda w: (
+        "DELETE",
+        f"/employer/benefits/{w.benefit_id}/individuals",
+        w.bearer,
+        {"individual_ids": [w.individual_ids[0]]},
+    ),
 }
 
 
