@@ -17,6 +17,7 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    control,
     hris,
     jobs,
     providers,
@@ -59,6 +60,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     db = make_database(settings.resolved_database_url)
     upgrade_to_head(db.engine)
     services = Services.build(settings, db, clock or SystemClock())
+    generated = services.webhooks.setup()
+    if generated is not None:
+        log.info(
+            "webhook signing secret (generated; also FINCH_SANDBOX_WEBHOOK_SECRET): %s", generated
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -85,7 +91,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
-    for module in (providers, account, sandbox_connections, sandbox_data, sandbox_jobs, jobs, hris):
+    for module in (
+        providers,
+        account,
+        sandbox_connections,
+        sandbox_data,
+        sandbox_jobs,
+        jobs,
+        hris,
+        control,
+    ):
         app.include_router(module.router)
     app.wrap(
         lambda inner: FinchHeadersMiddleware(

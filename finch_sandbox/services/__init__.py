@@ -14,6 +14,7 @@ from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.sync import SyncService
 from finch_sandbox.services.sync_jobs import SyncJobService
+from finch_sandbox.services.webhooks import WebhookService
 from finch_sandbox.settings import Settings
 from finch_sandbox.storage.db import Database
 
@@ -32,6 +33,7 @@ class Services:
     sync: SyncService
     sync_jobs: SyncJobService
     job_types: JobTypes
+    webhooks: WebhookService
     # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
     wake_worker: threading.Event = field(default_factory=threading.Event)
 
@@ -40,6 +42,8 @@ class Services:
         catalog = ProviderCatalog.load()
         wake = threading.Event()
         job_types = default_job_types()
+        webhooks = WebhookService(db, clock, settings)
+        webhooks.install()
         return cls(
             settings=settings,
             db=db,
@@ -57,5 +61,6 @@ class Services:
                 job_types=job_types,
             ),
             job_types=job_types,
+            webhooks=webhooks,
             wake_worker=wake,
         )

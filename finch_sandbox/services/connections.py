@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
+from finch_sandbox.services.events import AccountUpdated, InitialSyncSucceeded
 from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.products import (
@@ -132,7 +133,9 @@ class ConnectionService:
             # Creating a connection performs its initial sync: both sides start equal.
             uow.records(connection.id).insert(company_records(generated), synced=True)
             if auth_type != "assisted":
-                new_sync_job(uow, self._job_types, connection.id, now, status="complete")
+                initial = new_sync_job(uow, self._job_types, connection.id, now, status="complete")
+                for scope in initial_sync_scopes(chosen):
+                    uow.record_event(InitialSyncSucceeded(connection.id, initial.id, scope))
             issued = self._add_account(uow, connection, auth_type, chosen)
             uow.commit()
         return issued
@@ -225,6 +228,11 @@ class ConnectionService:
     def set_status(self, principal: Principal, status: str) -> Principal:
         """PUT /sandbox/connections/accounts: move the connection to another status."""
         with UnitOfWork(self._db, write=True) as uow:
+            connection = uow.connections.get(principal.connection_id)
+            if connection is not None and connection.status != status:
+                uow.record_event(
+                    AccountUpdated(principal.connection_id, status, principal.authentication_type)
+                )
             uow.connections.set_status(principal.connection_id, status)
             uow.commit()
         return replace(principal, status=status)
@@ -282,6 +290,15 @@ class ConnectionService:
             "payroll_provider_id": principal.provider_id,
             "username": None,
         }
+
+
+def initial_sync_scopes(products: Sequence[str]) -> list[str]:
+    """Which initial-sync events a new connection's first sync makes: `org` always, `payroll`
+    when the connection reads payroll data."""
+    scopes = ["org"]
+    if {"payment", "pay_statement"} & set(products):
+        scopes.append("payroll")
+    return scopes
 
 
 def company_records(generated: GeneratedCompany) -> list[NewRecord]:

@@ -17,6 +17,7 @@ from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.repositories.connections import ConnectionRepository
 from finch_sandbox.storage.repositories.jobs import JobRepository
 from finch_sandbox.storage.repositories.records import RecordRepository
+from finch_sandbox.storage.repositories.webhooks import WebhookRepository
 
 
 class UnitOfWork:
@@ -119,6 +120,10 @@ class UnitOfWork:
     @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.session, self.mark_changed)
+
+    @property
+    def webhooks(self) -> WebhookRepository:
+        return WebhookRepository(self.session)
 
     def records(self, connection_id: str) -> RecordRepository:
         """Repository scoped to one connection: it cannot read another tenant's rows."""

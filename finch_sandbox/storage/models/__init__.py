@@ -6,5 +6,25 @@ from finch_sandbox.storage.models.base import Base
 from finch_sandbox.storage.models.connections import Account, Connection, Counter
 from finch_sandbox.storage.models.jobs import Job, RefreshWindow
 from finch_sandbox.storage.models.records import Record
+from finch_sandbox.storage.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSecret,
+)
 
-__all__ = ["Account", "Base", "Connection", "Counter", "Job", "Record", "RefreshWindow"]
+__all__ = [
+    "Account",
+    "Base",
+    "Connection",
+    "Counter",
+    "Job",
+    "Record",
+    "RefreshWindow",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookSecret",
+]
