@@ -15,7 +15,7 @@ from finch import Finch
 from finch_sandbox.settings import Settings
 from finch_sandbox.testing import ThreadedServer
 from tests.clients import CLIENT_ID, CLIENT_SECRET, make_client
-from tests.receiver import Receiver, Received, unwrap_all
+from tests.receiver import Received, Receiver, unwrap_all
 from tests.spec import SpecRecorder, schema_validator
 
 SECRET = "5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"  # the SDK test suite's secret
@@ -118,7 +118,7 @@ def test_edits_and_sync_send_exactly_what_changed(
     client.sandbox.individual.update(a.id, preferred_name="Zed")  # not a directory field
     client.sandbox.employment.update(b.id, title="Chief Tester")
     (hired,) = client.sandbox.directory.create(body=[{"first_name": "New", "last_name": "Hire"}])
-    hired_id = hired["id"] if isinstance(hired, dict) else hired.id
+    hired_id = hired["id"]  # type: ignore[index]  # the SDK types the items as `object`
     payment = client.sandbox.payment.create(
         start_date="2026-11-02",
         end_date="2026-11-15",
@@ -309,7 +309,7 @@ def test_a_wrong_secret_fails_verification(
 def test_secret_rotation_signs_with_both_during_the_grace_period(
     app_client: Finch, server: ThreadedServer, receiver: Receiver, control: httpx.Client
 ) -> None:
-    created, client = new_connection(app_client, server, receiver)
+    _created, client = new_connection(app_client, server, receiver)
     rotated = control.post("/webhooks/secret/rotate", json={"grace_seconds": 3600})
     rotated.raise_for_status()
     new_secret = rotated.json()["secret"]

@@ -10,6 +10,8 @@ them to every endpoint registered when they were written, with Finch's retry sch
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -20,11 +22,11 @@ branch_labels = None
 depends_on = None
 
 
-def _json() -> sa.types.TypeEngine[object]:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
-def _when() -> sa.types.TypeEngine[object]:
+def _when() -> sa.types.TypeEngine[Any]:
     return sa.DateTime(timezone=True)
 
 
