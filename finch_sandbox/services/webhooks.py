@@ -335,7 +335,7 @@ class WebhookService:
         now = self._clock.now()
         claimed: list[ClaimedDelivery] = []
         with UnitOfWork(self._db) as uow:
-            if not uow.webhooks.due_deliveries(now, 1):
+            if not uow.webhooks.due_deliveries(now, 1, lock=False):
                 return []  # nothing due: no write transaction (and no write lock)
         with UnitOfWork(self._db, write=True) as uow:
             repo = uow.webhooks

@@ -224,8 +224,10 @@ class WebhookRepository:
 
     # --- delivery (the worker's side) -------------------------------------------------------
 
-    def due_deliveries(self, now: datetime, limit: int) -> Sequence[int]:
-        return self._session.scalars(
+    def due_deliveries(self, now: datetime, limit: int, *, lock: bool = True) -> Sequence[int]:
+        """Due and unclaimed; `lock` (write units only) skips rows another PostgreSQL
+        transaction is claiming."""
+        stmt = (
             select(WebhookDelivery.id)
             .where(
                 WebhookDelivery.status == "pending",
@@ -237,8 +239,10 @@ class WebhookRepository:
             )
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
+        )
+        if lock:
+            stmt = stmt.with_for_update(skip_locked=True)
+        return self._session.scalars(stmt).all()
 
     def claim(self, delivery_id: int, *, owner: str, now: datetime, lease_until: datetime) -> bool:
         """Compare-and-set: the correctness guarantee on SQLite, where FOR UPDATE is a no-op."""
