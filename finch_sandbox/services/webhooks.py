@@ -127,8 +127,14 @@ class WebhookService:
     # --- the outbox hook --------------------------------------------------------------------
 
     def install(self) -> None:
-        """Write the webhook events of every unit of work in its own transaction."""
-        self._db.hooks.before_commit.append(self.write_outbox)
+        """Write the webhook events of every unit of work in its own transaction. One outbox
+        per database: a later service built on the same database replaces an earlier one's
+        hook (two would write every event twice)."""
+        hooks = self._db.hooks.before_commit
+        hooks[:] = [
+            h for h in hooks if not isinstance(getattr(h, "__self__", None), WebhookService)
+        ]
+        hooks.append(self.write_outbox)
 
     def write_outbox(
         self, uow: UnitOfWork, _changed: frozenset[str], events: tuple[object, ...]
