@@ -59,3 +59,14 @@ def test_settings_env_round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in settings_env(original).items():
         monkeypatch.setenv(name, value)
     assert load_settings() == original
+
+
+def test_a_webhook_secret_must_be_base64(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "not base64!")
+    with pytest.raises(ValidationError, match="base64"):
+        load_settings()
+    monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH")
+    monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_URLS", "http://a/x,http://b/y")
+    settings = load_settings()
+    assert settings.webhook_secret == "5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
+    assert settings.webhook_urls == "http://a/x,http://b/y"
