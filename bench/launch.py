@@ -22,14 +22,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.compare import (
-    REPO_ROOT,
-    Processes,
-    ServerKind,
-    finch_kind,
-    log,
-    measure_launches,
-)
+from bench.compare import measure_launches
+from bench.processes import Processes
+from bench.report import log
+from bench.servers import ServerKind, finch_kind
+from bench.settings import REPO_ROOT
 
 
 def tree_kind(name: str, tree: Path, work: Path) -> ServerKind:

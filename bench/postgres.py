@@ -45,26 +45,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from bench.compare import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    READY_HEADERS,
-    REPO_ROOT,
-    CpuSnapshot,
-    LoadResult,
-    Processes,
-    Request,
-    Terminated,
-    _raise_terminated,
-    api_headers,
-    fmt,
-    free_port,
-    log,
-    run_wrk,
-    seed_finch,
-    table,
-    wait_until_ready,
-)
+from bench.processes import Processes, Terminated, _raise_terminated, free_port, wait_until_ready
+from bench.report import fmt, log, table
+from bench.resources import CpuSnapshot
+from bench.servers import READY_HEADERS, api_headers, seed_finch
+from bench.settings import CLIENT_ID, CLIENT_SECRET, REPO_ROOT
+from bench.wrk import LoadResult, Request, run_wrk
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DATABASE_PREFIX = "finch_bench_"

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from finch_sandbox import __version__
 from finch_sandbox.api import error_handlers
+from finch_sandbox.api.cacheability import flat_routes
 from finch_sandbox.api.deps import Edge
 from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
@@ -102,11 +103,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         control,
     ):
         app.include_router(module.router)
-    app.wrap(
-        lambda inner: FinchHeadersMiddleware(
-            FastPath(inner, edge=edge), max_body_bytes=settings.max_body_bytes
-        )
-    )
+    routes = flat_routes(app.routes)
+
+    def outer(inner: ASGIApp) -> ASGIApp:
+        # With the cache off (response_cache_mb=0) every request goes through the full app.
+        served = FastPath(inner, edge=edge, routes=routes) if edge.caches.enabled else inner
+        return FinchHeadersMiddleware(served, max_body_bytes=settings.max_body_bytes)
+
+    app.wrap(outer)
     return app
 
 

@@ -1,19 +1,36 @@
-"""Finch-visible errors. Services raise these; api/error_handlers.py alone renders them.
+"""Every error Finch can answer with, as one tree. Services raise these; the API layer renders
+them all through one renderer (api/error_handlers.py), whether FastAPI's handlers or the
+pure-ASGI middleware meet them.
 
-FinchError
-├── BadRequest                400 bad_request / invalid_request
-│   └── InvalidRequest        400 invalid_request_error
-├── Unauthorized              401 unauthorized_request_error (no credentials given)
-├── InvalidToken              401 invalid_token_error
-├── InvalidClient             401 invalid_client_error
-├── ReauthenticateUser        401 authentication_error / reauthenticate_user
-├── AccountSetupRequired      401 authentication_error / account_setup_required
-├── InsufficientPermissions   403 error_permissions / insufficient_account_permissions
-├── InsufficientScope         403 insufficient_scope_error
-├── NotFound                  404 not_found_error / item_not_found (+ individual_not_found, ...)
-├── PayloadTooLarge           413 payload_too_large_error
-├── RateLimited               429 rate_limit_exceeded_error
-└── ServerError               500 server_error
+Each class carries Finch's `name` and the `finch_code` that Finch's error catalogue gives it
+(behavior.md §3.2); a raise may name a more specific code of the same family (NotFound:
+`individual_not_found`, `payment_not_found`, ...). Where the catalogue lists no finch_code
+("-"), the body has none: the spec types `finch_code` as a string, so it is left out rather
+than sent as null.
+
+FinchError                      status  name                          finch_code
+├── BadRequest                  400     bad_request                   invalid_request
+├── InvalidRequest              400     invalid_request_error         -
+├── InvalidGrant                400     invalid_grant_error           -
+├── Unauthorized                401     unauthorized_request_error    -  (no credentials)
+├── InvalidToken                401     invalid_token_error           -
+├── InvalidClient               401     invalid_client_error          -
+├── ReauthenticateUser          401     authentication_error          reauthenticate_user
+├── AccountSetupRequired        401     authentication_error          account_setup_required
+├── InsufficientPermissions     403     error_permissions             insufficient_account_permissions
+├── InsufficientScope           403     insufficient_scope_error      -
+├── NotFound                    404     not_found_error               item_not_found
+├── PayloadTooLarge             413     payload_too_large_error       -  (no catalogue row)
+├── UnprocessableRequest        422     unprocessable_request_error   unsupported_parameters
+├── RateLimited                 429     rate_limit_exceeded_error     finch_application_rl
+├── ServerError                 500     server_error                  internal_server_error
+├── NotImplementedByProvider    501     not_implemented_error         internal_server_error
+└── DataNotReady                202     accepted                      data_sync_in_progress
+    (not an HTTP error to the SDKs, but answered in the same envelope: assisted connections
+    before Finch has set them up, behavior.md §2.5)
+
+`should_retry` (None: say nothing) becomes the `x-should-retry` header the SDKs obey: an
+emulated quota is not worth the SDK's automatic retries.
 """
 
 from __future__ import annotations
@@ -22,12 +39,13 @@ from typing import Any, ClassVar
 
 
 class FinchError(Exception):
-    """Base of every error Finch can answer with; renders as `{code, name, finch_code?, message}`."""
+    """Base of every error Finch can answer with: `{code, name, finch_code?, message}`."""
 
     status_code: ClassVar[int] = 500
     name: ClassVar[str] = "server_error"
-    finch_code: ClassVar[str | None] = None
+    finch_code: ClassVar[str | None] = "internal_server_error"
     default_message: ClassVar[str] = "Internal server error"
+    should_retry: ClassVar[bool | None] = None
 
     def __init__(
         self,
@@ -43,6 +61,7 @@ class FinchError(Exception):
         super().__init__(self.message)
 
     def body(self) -> dict[str, Any]:
+        """The envelope, as Finch sends it (also inside batch responses, per item)."""
         out: dict[str, Any] = {"code": self.status_code, "name": self.name}
         if self.code_detail:
             out["finch_code"] = self.code_detail
@@ -61,24 +80,35 @@ class BadRequest(FinchError):
 class InvalidRequest(FinchError):
     status_code = 400
     name = "invalid_request_error"
+    finch_code = None
     default_message = "The request is invalid"
+
+
+class InvalidGrant(FinchError):
+    status_code = 400
+    name = "invalid_grant_error"
+    finch_code = None
+    default_message = "The authorization code is invalid or has expired"
 
 
 class Unauthorized(FinchError):
     status_code = 401
     name = "unauthorized_request_error"
+    finch_code = None
     default_message = "Unauthorized request: no authentication given"
 
 
 class InvalidToken(FinchError):
     status_code = 401
     name = "invalid_token_error"
+    finch_code = None
     default_message = "Unauthorized request: the access token is invalid"
 
 
 class InvalidClient(FinchError):
     status_code = 401
     name = "invalid_client_error"
+    finch_code = None
     default_message = "Invalid client credentials"
 
 
@@ -108,6 +138,7 @@ class InsufficientPermissions(FinchError):
 class InsufficientScope(FinchError):
     status_code = 403
     name = "insufficient_scope_error"
+    finch_code = None
     default_message = "The access token is not authorized for this product"
 
 
@@ -121,14 +152,59 @@ class NotFound(FinchError):
 class PayloadTooLarge(FinchError):
     status_code = 413
     name = "payload_too_large_error"
+    finch_code = None
     default_message = "The request body is too large"
+
+
+class UnprocessableRequest(FinchError):
+    status_code = 422
+    name = "unprocessable_request_error"
+    finch_code = "unsupported_parameters"
+    default_message = "The request cannot be processed with these parameters"
 
 
 class RateLimited(FinchError):
     status_code = 429
     name = "rate_limit_exceeded_error"
+    finch_code = "finch_application_rl"
     default_message = "Too many requests"
+    should_retry = False
 
 
 class ServerError(FinchError):
     pass
+
+
+class NotImplementedByProvider(FinchError):
+    status_code = 501
+    name = "not_implemented_error"
+    finch_code = "internal_server_error"
+    default_message = "Not Implemented"
+
+
+class DataNotReady(FinchError):
+    """Assisted connections answer 202 until Finch has set them up (behavior.md §2.5)."""
+
+    status_code = 202
+    name = "accepted"
+    finch_code = "data_sync_in_progress"
+    default_message = (
+        "The data for this connection is not available yet; the connection is still being set up"
+    )
+
+
+def error_for_status(status: int, message: str) -> FinchError:
+    """The error class for an HTTP status met outside the services (a framework error)."""
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        InsufficientScope,
+        NotFound,
+        PayloadTooLarge,
+        UnprocessableRequest,
+        RateLimited,
+        NotImplementedByProvider,
+    ):
+        if cls.status_code == status:
+            return cls(message)
+    return ServerError(message)

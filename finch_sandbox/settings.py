@@ -48,6 +48,8 @@ class Settings(BaseModel):
     processes: int = Field(default=1, ge=1)
     # Job loops in each worker (in-process or `finch-sandbox worker`).
     worker_concurrency: int = Field(default=1, ge=1)
+    # Memory for prepared answers replayed to repeated reads, in MiB; 0 turns caching off.
+    response_cache_mb: int = Field(default=32, ge=0)
     # The HTTP server: granian (fast, the default) or uvicorn.
     server: Literal["granian", "uvicorn"] = "granian"
     # Webhook endpoints registered at start (comma-separated URLs).

@@ -33,8 +33,10 @@ def load_spec() -> dict[str, Any]:
 
 
 @cache
-def _registry() -> Registry:
-    return Registry().with_resource(SPEC_URI, Resource(load_spec(), DRAFT202012))
+def _registry() -> Registry[Any]:
+    resource: Resource[Any] = DRAFT202012.create_resource(load_spec())
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return registry
 
 
 def _pointer(*parts: str) -> str:

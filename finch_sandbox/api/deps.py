@@ -1,5 +1,5 @@
-"""FastAPI dependencies: the services container, the API layer's own state (caches, token
-resolution, enqueue answers) and the caller behind the credentials."""
+"""FastAPI dependencies: the services container, the API layer's own state (caches and token
+resolution) and the caller behind the credentials."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from finch_sandbox.api.caches import Caches
-from finch_sandbox.api.enqueues import Enqueues
 from finch_sandbox.api.principals import Authenticator, authorization
 from finch_sandbox.errors import InvalidClient, InvalidToken, Unauthorized
 from finch_sandbox.services import Services
@@ -25,17 +24,11 @@ class Edge:
     services: Services
     caches: Caches
     authenticator: Authenticator
-    enqueues: Enqueues
 
     @classmethod
     def build(cls, services: Services) -> Edge:
         caches = Caches.build(services.settings, services.db)
-        return cls(
-            services,
-            caches,
-            Authenticator(services.connections, caches),
-            Enqueues(services.sync_jobs, caches),
-        )
+        return cls(services, caches, Authenticator(services.connections, caches))
 
 
 def get_services(request: Request) -> Services:

@@ -1,30 +1,57 @@
-"""The only place that knows Finch's error envelope on the wire: `{code, name, finch_code?, message}`."""
+"""The only place that knows Finch's error envelope on the wire, and its one renderer: FastAPI's
+exception handlers and the pure-ASGI middleware both answer through `error_parts`."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Send
 
-from finch_sandbox.api.responses import json_response
-from finch_sandbox.errors import BadRequest, FinchError, NotFound, ServerError
+from finch_sandbox.api.schemas.wire import wire_value
+from finch_sandbox.errors import BadRequest, FinchError, NotFound, ServerError, error_for_status
 
 log = logging.getLogger(__name__)
 
 # Where a validation error's location starts, in Finch's "[body:field]" message style.
 _LOCATION_NAMES = {"body": "body", "query": "query", "path": "path_params", "header": "header"}
 
+RawHeaders = list[tuple[bytes, bytes]]
 
-def render(error: FinchError, headers: dict[str, str] | None = None) -> Response:
-    out_headers = dict(headers or {})
-    # The SDKs retry 429s and 5xx unless told not to; an emulated quota is not worth retrying.
-    if error.status_code == 429:
-        out_headers.setdefault("x-should-retry", "false")
-    return json_response(error.body(), status_code=error.status_code, headers=out_headers)
+
+def error_parts(error: FinchError) -> tuple[int, RawHeaders, bytes]:
+    """Status, headers and body of the answer to `error`."""
+    body = orjson.dumps({k: wire_value(v) for k, v in error.body().items()})
+    headers: RawHeaders = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if error.should_retry is not None:
+        # The SDKs retry 429s and 5xx unless told not to.
+        headers.append((b"x-should-retry", b"true" if error.should_retry else b"false"))
+    return error.status_code, headers, body
+
+
+def render(error: FinchError) -> Response:
+    """The error as a Starlette response (for FastAPI's exception handlers)."""
+    status, headers, body = error_parts(error)
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
+
+
+async def send_error(send: Send, error: FinchError, extra: RawHeaders | None = None) -> None:
+    """The error straight onto an ASGI `send` (for middleware outside FastAPI)."""
+    status, headers, body = error_parts(error)
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def describe_validation(errors: list[Any]) -> str:
@@ -58,9 +85,7 @@ def install(app: FastAPI) -> None:
         if exc.status_code in (404, 405):
             # Unknown routes and wrong methods alike: Finch answers a not-found error.
             return render(NotFound(f"Route not found: {request.method} {request.url.path}"))
-        error = FinchError(str(exc.detail))
-        error.status_code = exc.status_code  # type: ignore[misc]
-        return render(error)
+        return render(error_for_status(exc.status_code, str(exc.detail)))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -1,77 +1,117 @@
-"""Answers repeated reads from prepared bytes, in front of FastAPI's routing and threadpool.
+"""Answers repeated requests from prepared bytes, in front of FastAPI's routing and threadpool.
 
-The synced side of a connection changes only when a sync publishes, and its status, tokens
-and jobs only through a handful of writes; each of those marks the connection changed in its
-unit of work, which moves the connection's stamp (storage/changes.py, storage/tracking.py). So a successful answer to a read, captured once
-from the full app, can be replayed byte for byte to the same token asking the same question
-until the connection's stamp moves. Only the plain success case is replayed: first requests,
-errors and everything else go through the full app, which owns every rule.
+What may be replayed is declared on each route (api/cacheability.py); this module holds no
+list of paths and no route's rules. It finds the route a request goes to with the routes' own
+matching, and for a cached route replays a 200 answer captured from the full app to the same
+bearer token asking the same question (method, path, query, body and the headers the route
+declares it varies by), for as long as the connection's stamp has not moved. Every write marks
+what it changed through its unit of work, which moves the stamp (storage/changes.py,
+storage/tracking.py). First requests, errors and everything else go through the full app,
+which owns every rule.
 
-POST /sandbox/jobs is a write, not a read, but while a job is already running for the
-connection its answer is that job: that case is answered here too, from the service's record.
+A write route declared `replay` (POST /sandbox/jobs) is captured the same way; the stamp it is
+kept under is the one its own commit left (from the request's write log), so a repeat is
+replayed only while nothing else has changed the connection since.
 
 When a stamp moves, every client of that connection misses at the same moment; the token
-lookup, each answer's capture and the enqueue are then done once for the burst (api/flights.py).
+lookup and each answer's capture are then done once for the burst (api/flights.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-import orjson
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from finch_sandbox.api.cacheability import RoutePolicy, policy_of
 from finch_sandbox.api.deps import Edge
-from finch_sandbox.api.enqueues import enqueue_body
 from finch_sandbox.api.flights import Flights
 from finch_sandbox.api.principals import bearer_token
 from finch_sandbox.services.principal import Principal
+from finch_sandbox.storage.changes import record_writes
 
-# Reads whose answer depends only on the token, the request and the connection's state.
-CACHEABLE_GET = frozenset(
-    {"/employer/company", "/employer/directory", "/employer/payment", "/introspect"}
-)
-CACHEABLE_POST = frozenset(
-    {"/employer/individual", "/employer/employment", "/employer/pay-statement"}
-)
-JOB_PREFIX = "/jobs/automated/"
-SANDBOX_JOB_BODY = {"type": "data_sync_all"}
-MAX_CACHED_BODY = 8 * 1024 * 1024
+# Share of the response cache one answer may take: a huge answer is served, not kept.
+LARGEST_SHARE = 4
+# Counted beside an answer's body: its headers and the captured object.
+ANSWER_OVERHEAD = 512
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    route: BaseRoute
+    policy: RoutePolicy
+    # Routes before this one that could take the same requests (first match wins).
+    earlier: tuple[BaseRoute, ...]
+
+
+class CachedRoutes:
+    """The app's cached routes, found the way the router finds them (first full match)."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self._static: dict[tuple[str, str], _Cached] = {}
+        self._dynamic: list[_Cached] = []
+        for index, route in enumerate(routes):
+            if not isinstance(route, APIRoute):
+                continue
+            policy = policy_of(route.endpoint)
+            if policy is None or not policy.cached:
+                continue
+            entry = _Cached(route, policy, tuple(routes[:index]))
+            if route.param_convertors:
+                self._dynamic.append(entry)
+            else:
+                for method in route.methods or ():
+                    probe = {"type": "http", "method": method, "path": route.path}
+                    if not any(_full(e, probe) for e in entry.earlier):
+                        self._static.setdefault((method, route.path), entry)
+
+    def match(self, scope: Scope) -> _Cached | None:
+        found = self._static.get((scope["method"], scope["path"]))
+        if found is not None:
+            return found
+        for entry in self._dynamic:
+            if _full(entry.route, scope):
+                return None if any(_full(e, scope) for e in entry.earlier) else entry
+        return None
+
+    def __len__(self) -> int:
+        return len(self._static) + len(self._dynamic)
+
+
+def _full(route: BaseRoute, scope: Scope) -> bool:
+    return route.matches(scope)[0] == Match.FULL
 
 
 class FastPath:
-    def __init__(self, app: ASGIApp, *, edge: Edge) -> None:
+    def __init__(self, app: ASGIApp, *, edge: Edge, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.edge = edge
-        self.services = edge.services
         self.caches = edge.caches
+        self.routes = CachedRoutes(routes)
         self.flights = Flights()
+        self._largest = self.caches.responses.max_bytes // LARGEST_SHARE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        entry = self.routes.match(scope) if scope["type"] == "http" else None
+        if entry is None:
             await self.app(scope, receive, send)
             return
-        method = scope["method"]
-        path = scope["path"]
-        if method == "GET" and (path in CACHEABLE_GET or _is_job_path(path)):
-            await self._replay_or_capture(scope, receive, send, b"")
-        elif method == "POST" and path in CACHEABLE_POST:
-            await self._replay_or_capture(scope, receive, send, await _read_body(receive))
-        elif method == "POST" and path == "/sandbox/jobs":
-            await self._sandbox_job(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-    async def _replay_or_capture(
-        self, scope: Scope, receive: Receive, send: Send, body: bytes
-    ) -> None:
+        body = b"" if scope["method"] in ("GET", "HEAD") else await _read_body(receive)
         seen: dict[str, int] = {}
         token, principal = await self._principal_or_forward(scope, receive, send, body, seen)
         if principal is None:
             return
-        key = (scope["method"], scope["path"], scope["query_string"], token, body, _host(scope))
+        policy = entry.policy
+        if policy.replay_if is not None and not policy.replay_if(principal):
+            await self.app(scope, _replay(body, receive), send)
+            return
+        key = self._key(entry, scope, body, token)
         responses = self.caches.responses
         # First look under the stamp the principal was checked against: one check a request.
         first = responses.get(key, seen)
@@ -84,41 +124,50 @@ class FastPath:
             return hit if isinstance(hit, _Captured) else None
 
         async def capture() -> None:
-            # The stamp is taken before the app reads anything, so a write that lands
-            # meanwhile leaves this capture stale rather than wrong.
-            stamp = self.caches.tracker.stamp(principal.connection_id)
-            captured = _Captured()
-            await self.app(scope, _replay(body, receive), captured.tee(send))
-            if captured.cacheable:
-                responses.put(key, principal.connection_id, stamp, captured)
+            connection_id = principal.connection_id
+            tracker = self.caches.tracker
+            # Taken before the app reads anything, so a write that lands meanwhile leaves
+            # this capture stale rather than wrong.
+            before = tracker.stamp(connection_id)
+            captured = _Captured(self._largest)
+            with record_writes() as written:
+                await self.app(scope, _replay(body, receive), captured.tee(send))
+            if not captured.cacheable:
+                return
+            version = written.versions.get(connection_id)
+            # A write keeps its answer under the stamp its own commit left, if nothing else
+            # changed the connection since `before`.
+            stamp = (
+                before if version is None else tracker.written_stamp(connection_id, before, version)
+            )
+            if stamp is not None:
+                size = len(captured.body) + ANSWER_OVERHEAD
+                responses.put(key, connection_id, stamp, captured, size)
 
         hit = await self.flights.look_or_lead(key, look, capture)
         if hit is not None:
             await hit.send(send)
 
-    async def _sandbox_job(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)
-        if not _is_data_sync_body(body):
-            await self.app(scope, _replay(body, receive), send)
-            return
-        seen: dict[str, int] = {}
-        _, principal = await self._principal_or_forward(scope, receive, send, body, seen)
-        if principal is None:
-            return
-        cached_enqueue = self.edge.enqueues.cached
-        result = cached_enqueue(principal, seen)
-        if result is None:
-            # One enqueue per connection goes to the database at a time; the ones that waited
-            # usually find the job it made (or found) active, which is the answer they would
-            # have got one after another.
-            result = await self.flights.look_or_lead(
-                ("enqueue", principal.connection_id),
-                lambda: cached_enqueue(principal),
-                lambda: self.app(scope, _replay(body, receive), send),
-            )
-        if result is not None:
-            payload = orjson.dumps(enqueue_body(result, self._base_url(scope)))
-            await _Captured.of(payload).send(send)
+    def _key(self, entry: _Cached, scope: Scope, body: bytes, token: str) -> Hashable:
+        policy = entry.policy
+        varies: list[Any] = []
+        if policy.vary:
+            headers = dict(scope["headers"])
+            varies = [headers.get(name.encode("latin-1")) for name in policy.vary]
+            if "host" in policy.vary:
+                # The base URL is the scheme and root path as well as the host.
+                varies += [scope.get("scheme"), scope.get("root_path", "")]
+        period = policy.period(self.edge.services) if policy.period is not None else None
+        return (
+            id(entry.route),
+            scope["method"],
+            scope["path"],
+            scope["query_string"],
+            body,
+            token,
+            tuple(varies),
+            period,
+        )
 
     async def _principal_or_forward(
         self, scope: Scope, receive: Receive, send: Send, body: bytes, seen: dict[str, int]
@@ -127,54 +176,38 @@ class FastPath:
         with the same token. Without one (a bad token, a lookup that could not be cached), the
         request goes to the full app, which answers it, and None comes back."""
         token = bearer_token(scope["headers"])
-        principals = self.caches.principals
-        principal = principals.get(token, seen) if token else None
+        authenticator = self.edge.authenticator
+        principal = authenticator.cached(token, seen) if token else None
         if token and principal is None:
 
             async def authenticate() -> None:
                 # Only the lookup is shared, not the leader's request: the others should not
                 # wait on a slow report it happens to be asking for.
                 with contextlib.suppress(Exception):  # the full app answers failures itself
-                    await anyio.to_thread.run_sync(self.edge.authenticator.authenticate, token)
+                    await anyio.to_thread.run_sync(authenticator.authenticate, token)
 
             # Looks after a wait read the stamp afresh: the leader's fill is newer than `seen`.
             found = await self.flights.look_or_lead(
-                ("token", token), lambda: principals.get(token), authenticate
+                ("token", token), lambda: authenticator.cached(token), authenticate
             )
-            principal = found if found is not None else principals.get(token)
+            principal = found if found is not None else authenticator.cached(token)
         if principal is None:
             await self.app(scope, _replay(body, receive), send)
         return token or "", principal
-
-    def _base_url(self, scope: Scope) -> str:
-        configured = self.services.settings.public_url
-        if configured:
-            return configured
-        return f"{scope.get('scheme', 'http')}://{_host(scope)}/"
 
 
 class _Captured:
     """A successful answer, kept to be sent again."""
 
-    __slots__ = ("body", "cacheable", "chunks", "headers", "status")
+    __slots__ = ("body", "cacheable", "chunks", "headers", "largest", "status")
 
-    def __init__(self) -> None:
+    def __init__(self, largest: int) -> None:
         self.status = 0
         self.headers: list[Any] = []
         self.chunks: list[bytes] = []
         self.body = b""
         self.cacheable = False
-
-    @classmethod
-    def of(cls, body: bytes) -> _Captured:
-        captured = cls()
-        captured.status = 200
-        captured.headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        captured.body = body
-        return captured
+        self.largest = largest
 
     def tee(self, send: Send) -> Send:
         size = 0
@@ -187,11 +220,12 @@ class _Captured:
             elif message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
                 size += len(chunk)
-                self.chunks.append(chunk)
+                if size <= self.largest:
+                    self.chunks.append(chunk)
                 if not message.get("more_body", False):
-                    self.body = b"".join(self.chunks)
+                    self.cacheable = self.status == 200 and size <= self.largest
+                    self.body = b"".join(self.chunks) if self.cacheable else b""
                     self.chunks = []
-                    self.cacheable = self.status == 200 and size <= MAX_CACHED_BODY
             await send(message)
 
         return tee_send
@@ -199,18 +233,6 @@ class _Captured:
     async def send(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body})
-
-
-def _is_job_path(path: str) -> bool:
-    return path.startswith(JOB_PREFIX) and "/" not in path[len(JOB_PREFIX) :]
-
-
-def _host(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"host":
-            return str(value.decode("latin-1"))
-    server = scope.get("server") or ("127.0.0.1", 80)
-    return f"{server[0]}:{server[1]}"
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -237,10 +259,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
-
-
-def _is_data_sync_body(raw: bytes) -> bool:
-    try:
-        return bool(orjson.loads(raw) == SANDBOX_JOB_BODY)
-    except orjson.JSONDecodeError:
-        return False

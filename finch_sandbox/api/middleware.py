@@ -6,11 +6,10 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from typing import Any
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from finch_sandbox.api.error_handlers import send_error
 from finch_sandbox.errors import BadRequest, FinchError, PayloadTooLarge
 
 API_VERSION = b"2020-09-17"
@@ -46,14 +45,14 @@ class FinchHeadersMiddleware:
 
         if not _VERSION_RE.match(version):
             extra[1] = (b"finch-api-version", API_VERSION)
-            await _send_error(
+            await send_error(
                 send,
                 BadRequest("[header:Finch-API-Version]: must be a date like 2020-09-17"),
                 extra,
             )
             return
         if length is not None and length > self.max_body_bytes:
-            await _send_error(send, _too_large(self.max_body_bytes), extra)
+            await send_error(send, _too_large(self.max_body_bytes), extra)
             return
 
         received = 0
@@ -84,19 +83,8 @@ class FinchHeadersMiddleware:
             # reads a body): still answered in Finch's format.
             if started:
                 raise
-            await _send_error(send, error, extra)
+            await send_error(send, error, extra)
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes")
-
-
-async def _send_error(send: Send, error: FinchError, extra: list[tuple[bytes, bytes]]) -> None:
-    body = orjson.dumps(error.body())
-    headers: list[Any] = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        *extra,
-    ]
-    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from finch_sandbox.api.caches import Caches
+from finch_sandbox.api.caches import PRINCIPAL_BYTES, Caches
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.principal import Principal
 
@@ -55,5 +55,7 @@ class Authenticator:
         principal = self._connections.authenticate(token)
         stamp = tracker.fill_stamp(principal.connection_id, begun, principal.change_version)
         if stamp is not None:
-            self._caches.principals.put(token, principal.connection_id, stamp, principal)
+            self._caches.principals.put(
+                token, principal.connection_id, stamp, principal, PRINCIPAL_BYTES
+            )
         return principal

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from finch_sandbox.clock import Clock
@@ -48,6 +49,27 @@ STATUS_MESSAGES = {
 class IssuedToken:
     access_token: str
     principal: Principal
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticationMethod:
+    """One way the employer authenticated: its type and the products its accounts grant."""
+
+    type: str
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Introspection:
+    """What GET /introspect tells about a token (api/schemas/account.py maps it to the wire)."""
+
+    principal: Principal
+    client_id: str
+    status: str
+    status_message: str
+    last_synced_at: datetime | None
+    methods: tuple[AuthenticationMethod, ...]
+    legal_name: str | None
 
 
 class ConnectionService:
@@ -243,8 +265,8 @@ class ConnectionService:
             uow.connections.disconnect(principal.connection_id, self._clock.now())
             uow.commit()
 
-    def introspect(self, principal: Principal) -> dict[str, Any]:
-        """GET /introspect, in the `Introspection` wire shape."""
+    def introspect(self, principal: Principal) -> Introspection:
+        """GET /introspect: the connection as the token sees it; methods merged by type."""
         with UnitOfWork(self._db) as uow:
             connection = uow.connections.get(principal.connection_id)
             assert connection is not None
@@ -252,44 +274,19 @@ class ConnectionService:
             company = uow.records(principal.connection_id).synced_doc(
                 "company", principal.company_id
             )
-        status = _status_block(connection.status, connection.last_synced_at)
-        methods: dict[str, dict[str, Any]] = {}
+        products: dict[str, list[str]] = {}
         for account in accounts:
-            method = methods.setdefault(
-                account.authentication_type,
-                {"type": account.authentication_type, "connection_status": status, "products": []},
-            )
-            for product in account.products:
-                if product not in method["products"]:
-                    method["products"].append(product)
-        legal_name = (company or {}).get("legal_name")
-        return {
-            "id": principal.token_id,
-            "client_id": self._settings.client_id,
-            "client_type": "sandbox",
-            "connection_id": principal.connection_id,
-            "connection_status": status,
-            "connection_type": "finch",
-            "products": list(principal.products),
-            "provider_id": principal.provider_id,
-            "account_id": principal.account_id,
-            "authentication_methods": list(methods.values()),
-            "company_id": principal.company_id,
-            "customer_email": None,
-            "customer_id": None,
-            "customer_name": None,
-            "entities": [
-                {
-                    "id": principal.entity_id,
-                    "name": legal_name,
-                    "source_id": None,
-                    "status": connection.status,
-                }
-            ],
-            "manual": principal.is_assisted,
-            "payroll_provider_id": principal.provider_id,
-            "username": None,
-        }
+            merged = products.setdefault(account.authentication_type, [])
+            merged.extend(p for p in account.products if p not in merged)
+        return Introspection(
+            principal=principal,
+            client_id=self._settings.client_id,
+            status=connection.status,
+            status_message=STATUS_MESSAGES.get(connection.status, connection.status),
+            last_synced_at=connection.last_synced_at,
+            methods=tuple(AuthenticationMethod(t, tuple(p)) for t, p in products.items()),
+            legal_name=(company or {}).get("legal_name"),
+        )
 
 
 def initial_sync_scopes(products: Sequence[str]) -> list[str]:
@@ -334,16 +331,6 @@ def payment_records(
         for index, statement in enumerate(statements)
     )
     return out
-
-
-def _status_block(status: str, last_synced_at: Any) -> dict[str, Any]:
-    return {
-        "status": status,
-        "message": STATUS_MESSAGES.get(status, status),
-        "last_successful_sync": (
-            last_synced_at.isoformat().replace("+00:00", "Z") if last_synced_at else None
-        ),
-    }
 
 
 def _principal(account: Account, connection: Connection) -> Principal:

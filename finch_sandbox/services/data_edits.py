@@ -6,6 +6,7 @@ They change only the provider side; /employer/* shows them after the next sync.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +20,12 @@ from finch_sandbox.storage.repositories.records import RecordRepository
 from finch_sandbox.storage.uow import UnitOfWork
 
 NAME_KEYS = ("first_name", "middle_name", "last_name")
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPayment:
+    payment_id: str
+    pay_date: date
 
 
 def _individual_not_found(individual_id: str) -> NotFound:
@@ -133,7 +140,7 @@ class DataEditService:
         start_date: str | None,
         end_date: str | None,
         pay_statements: Sequence[dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> CreatedPayment:
         """POST /sandbox/payment with Finch's documented date defaults (behavior.md §1.7)."""
         from finch_sandbox.services.generation import new_uuid, summarize_payment
 
@@ -165,7 +172,7 @@ class DataEditService:
             )
             records.insert(payment_records(payment, statements, position), synced=False)
             uow.commit()
-        return {"payment_id": payment_id, "pay_date": pay_date.isoformat()}
+        return CreatedPayment(payment_id, pay_date)
 
 
 def _check_manager(records: RecordRepository, individual_id: str, manager_id: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from finch_sandbox.errors import (
     AccountSetupRequired,
     BadRequest,
+    DataNotReady,
     FinchError,
     InsufficientPermissions,
     InsufficientScope,
@@ -22,18 +23,6 @@ from finch_sandbox.errors import (
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
-
-
-class DataNotReady(FinchError):
-    """Assisted connections answer 202 until Finch has set them up (behavior.md §2.5)."""
-
-    status_code = 202
-    name = "accepted"
-    finch_code = "data_sync_in_progress"
-    default_message = (
-        "The data for this connection is not available yet; the connection is still being set up"
-    )
-
 
 STATUS_ERRORS: dict[str, type[FinchError]] = {
     "pending": DataNotReady,
@@ -53,6 +42,35 @@ class PayStatementRequest:
     payment_id: str
     limit: int | None
     offset: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryPage:
+    """A page of employees (each `{"individual": ..., "employment": ...}`) and the total."""
+
+    count: int
+    offset: int
+    employees: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One answer of a batch read: the document found, or the per-item error."""
+
+    request_id: str
+    found: dict[str, Any] | None
+    error: FinchError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PayStatementPage:
+    """One payment's pay statements, or why there are none."""
+
+    payment_id: str
+    count: int = 0
+    offset: int = 0
+    statements: list[dict[str, Any]] | None = None
+    error: FinchError | None = None
 
 
 class EmployerDataService:
@@ -79,7 +97,7 @@ class EmployerDataService:
 
     def directory(
         self, principal: Principal, *, limit: int | None, offset: int | None
-    ) -> dict[str, Any]:
+    ) -> DirectoryPage:
         self.require(principal, "directory")
         limit = 100 if limit is None else limit
         offset = 0 if offset is None else offset
@@ -91,14 +109,11 @@ class EmployerDataService:
             records = uow.records(principal.connection_id)
             count = records.count_synced("employee")
             docs = records.page_synced("employee", limit=limit, offset=offset) if limit else []
-        return {
-            "paging": {"count": count, "offset": offset},
-            "individuals": [directory_entry(doc) for doc in docs],
-        }
+        return DirectoryPage(count, offset, list(docs))
 
     def individuals(
         self, principal: Principal, individual_ids: Sequence[str], *, include_ssn: bool
-    ) -> dict[str, Any]:
+    ) -> list[BatchItem]:
         self.require(principal, "individual")
         show_ssn = include_ssn and "ssn" in principal.products
 
@@ -111,7 +126,7 @@ class EmployerDataService:
 
         return self._employee_batch(principal, individual_ids, body)
 
-    def employments(self, principal: Principal, individual_ids: Sequence[str]) -> dict[str, Any]:
+    def employments(self, principal: Principal, individual_ids: Sequence[str]) -> list[BatchItem]:
         self.require(principal, "employment")
         return self._employee_batch(principal, individual_ids, lambda doc: doc["employment"])
 
@@ -120,20 +135,20 @@ class EmployerDataService:
         principal: Principal,
         individual_ids: Sequence[str],
         body: Callable[[dict[str, Any]], dict[str, Any]],
-    ) -> dict[str, Any]:
-        """One response per requested id, in order; an unknown id is a per-item 404."""
+    ) -> list[BatchItem]:
+        """One answer per requested id, in order; an unknown id is a per-item 404."""
         with UnitOfWork(self._db) as uow:
             found = uow.records(principal.connection_id).synced_docs_by_id(
                 "employee", individual_ids
             )
-        responses = []
+        items = []
         for individual_id in individual_ids:
             doc = found.get(individual_id)
             if doc is None:
-                responses.append(_missing_individual(individual_id))
+                items.append(BatchItem(individual_id, None, _missing_individual(individual_id)))
             else:
-                responses.append({"individual_id": individual_id, "code": 200, "body": body(doc)})
-        return {"responses": responses}
+                items.append(BatchItem(individual_id, body(doc)))
+        return items
 
     def payments(
         self, principal: Principal, *, start_date: str, end_date: str
@@ -148,11 +163,11 @@ class EmployerDataService:
 
     def pay_statements(
         self, principal: Principal, requests: Sequence[PayStatementRequest]
-    ) -> dict[str, Any]:
+    ) -> list[PayStatementPage]:
         self.require(principal, "pay_statement")
         if len(requests) > MAX_PAYMENT_IDS:
             raise BadRequest(f"[body:requests]: at most {MAX_PAYMENT_IDS} payment_ids per request")
-        responses = []
+        pages: list[PayStatementPage] = []
         with UnitOfWork(self._db) as uow:
             records = uow.records(principal.connection_id)
             for index, item in enumerate(requests):
@@ -166,16 +181,11 @@ class EmployerDataService:
                 if offset < 0:
                     raise BadRequest(f"[body:requests.{index}.offset]: must be 0 or more")
                 if records.synced_doc("payment", item.payment_id) is None:
-                    responses.append(
-                        {
-                            "payment_id": item.payment_id,
-                            "code": 404,
-                            "body": NotFound(
-                                f"could not find payment with id '{item.payment_id}'",
-                                finch_code="payment_not_found",
-                            ).body(),
-                        }
+                    missing = NotFound(
+                        f"could not find payment with id '{item.payment_id}'",
+                        finch_code="payment_not_found",
                     )
+                    pages.append(PayStatementPage(item.payment_id, error=missing))
                     continue
                 count = records.count_synced("pay_statement", parent_id=item.payment_id)
                 page = (
@@ -185,38 +195,11 @@ class EmployerDataService:
                     if limit
                     else []
                 )
-                responses.append(
-                    {
-                        "payment_id": item.payment_id,
-                        "code": 200,
-                        "body": {
-                            "paging": {"count": count, "offset": offset},
-                            "pay_statements": list(page),
-                        },
-                    }
-                )
-        return {"responses": responses}
+                pages.append(PayStatementPage(item.payment_id, count, offset, list(page)))
+        return pages
 
 
-def directory_entry(doc: dict[str, Any]) -> dict[str, Any]:
-    """An `IndividualInDirectory`, derived from the employee's individual and employment."""
-    individual = doc["individual"]
-    employment = doc["employment"]
-    department = employment.get("department")
-    manager = employment.get("manager")
-    return {
-        "id": individual["id"],
-        "first_name": individual.get("first_name"),
-        "middle_name": individual.get("middle_name"),
-        "last_name": individual.get("last_name"),
-        "manager": {"id": manager["id"]} if manager and manager.get("id") else None,
-        "department": {"name": department.get("name")} if department else None,
-        "is_active": employment.get("is_active"),
-    }
-
-
-def _missing_individual(individual_id: str) -> dict[str, Any]:
-    error = NotFound(
+def _missing_individual(individual_id: str) -> NotFound:
+    return NotFound(
         f"could not find individual with id '{individual_id}'", finch_code="individual_not_found"
     )
-    return {"individual_id": individual_id, "code": 404, "body": error.body()}

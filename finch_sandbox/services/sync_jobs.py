@@ -51,12 +51,6 @@ class EnqueueResult:
     change_version: int = -1
 
 
-def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class SyncJobService:
     def __init__(
         self,
@@ -116,7 +110,7 @@ class SyncJobService:
                     extra={
                         "allowed_refreshes": self._quota.allowed,
                         "remaining_refreshes": 0,
-                        "retry_at": iso(self._quota.retry_at(now)),
+                        "retry_at": self._quota.retry_at(now),
                     },
                 )
             job = self._new_job(uow, DATA_SYNC_ALL, connection_id, now)
@@ -263,25 +257,6 @@ def new_sync_job(
     job_type = job_types.get(DATA_SYNC_ALL)
     assert job_type is not None
     return new_job(uow, job_type, connection_id, now, status=status)
-
-
-def job_wire(job: Job, base_url: str) -> dict[str, Any]:
-    """An `AutomatedAsyncJob`."""
-    return {
-        "job_id": job.id,
-        "job_url": job_url(base_url, job.id),
-        "type": job.type,
-        "status": job.status,
-        "created_at": iso(job.created_at),
-        "scheduled_at": iso(job.scheduled_at),
-        "started_at": iso(job.started_at),
-        "completed_at": iso(job.completed_at),
-        "params": None,
-    }
-
-
-def job_url(base_url: str, job_id: str) -> str:
-    return f"{base_url.rstrip('/')}/jobs/automated/{job_id}"
 
 
 def due_time(now: datetime, duration_seconds: float) -> datetime:

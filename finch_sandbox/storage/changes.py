@@ -20,7 +20,8 @@ Hooks are registered per `Database` (so per app): `db.hooks.before_commit.append
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -52,12 +53,16 @@ class WriteLog:
 _current_log: ContextVar[WriteLog | None] = ContextVar("finch_sandbox_write_log", default=None)
 
 
-def record_writes() -> WriteLog:
-    """Start collecting, in the current context (and the threads it hands work to: they get a
-    copy of the context that refers to the same log), what units of work commit."""
+@contextmanager
+def record_writes() -> Iterator[WriteLog]:
+    """Collect what units of work commit inside the block, in this context and the threads it
+    hands work to (they run in a copy of the context, which refers to the same log)."""
     log = WriteLog()
-    _current_log.set(log)
-    return log
+    token = _current_log.set(log)
+    try:
+        yield log
+    finally:
+        _current_log.reset(token)
 
 
 def current_write_log() -> WriteLog | None:

@@ -11,11 +11,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from finch_sandbox.testing import free_port
 from tests.acceptance.processes import (
     CLI,
     cli_env,
     database_env,
-    free_port,
     served_database_url,
     wait_until_up,
 )

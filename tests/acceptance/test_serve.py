@@ -57,7 +57,7 @@ def test_same_seed_gives_the_same_company_and_another_seed_does_not(
                 for r in client.hris.individuals.retrieve_many(
                     requests=[{"individual_id": i} for i in ids]
                 )
-            ]  # type: ignore[union-attr]
+            ]
             return (
                 created.company_id,
                 client.hris.company.retrieve().model_dump(),
@@ -102,7 +102,7 @@ def test_connections_create_prints_a_token_the_server_accepts(
 
 
 def test_serve_prints_base_url_and_credentials(tmp_path: Path, database_url: str) -> None:
-    from tests.acceptance.processes import free_port
+    from finch_sandbox.testing import free_port
 
     port = free_port()
     proc = subprocess.Popen(
@@ -129,6 +129,7 @@ def test_serve_prints_base_url_and_credentials(tmp_path: Path, database_url: str
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) == 0
+        assert proc.stdout is not None
         proc.stdout.close()
 
 

@@ -9,7 +9,9 @@ import finch
 import httpx
 import pytest
 from finch import Finch
+from finch.types.hris.individual import IndividualResponseBody as IndividualBody
 
+from finch_sandbox.api.caches import StampedCache
 from finch_sandbox.api.deps import Edge
 from finch_sandbox.services import Services
 from finch_sandbox.testing import ThreadedServer
@@ -46,11 +48,13 @@ def test_a_publish_ends_every_prepared_answer(
     client: Finch, server: ThreadedServer, connection: Any
 ) -> None:
     person = client.hris.directory.list().individuals[0]
-    body = [{"individual_id": person.id}]
-    assert (
-        client.hris.individuals.retrieve_many(requests=body).responses[0].body.first_name
-        == person.first_name
-    )  # type: ignore[union-attr]
+
+    def first_name() -> str | None:
+        (found,) = client.hris.individuals.retrieve_many(requests=[{"individual_id": person.id}])
+        assert isinstance(found.body, IndividualBody)
+        return found.body.first_name
+
+    assert first_name() == person.first_name
     assert client.account.introspect().connection_status.status == "connected"
     client.sandbox.individual.update(person.id, first_name="Fresh")
     # Edits alone change nothing visible, cached or not.
@@ -58,9 +62,7 @@ def test_a_publish_ends_every_prepared_answer(
     services: Services = server.app.state.services
     services.sync.publish(connection.connection_id)
     assert client.hris.directory.list().individuals[0].first_name == "Fresh"
-    assert (
-        client.hris.individuals.retrieve_many(requests=body).responses[0].body.first_name == "Fresh"
-    )  # type: ignore[union-attr]
+    assert first_name() == "Fresh"
 
 
 def test_disconnect_and_status_changes_end_cached_tokens(
@@ -91,7 +93,7 @@ def test_another_token_of_the_connection_is_judged_on_its_own_products(
 ) -> None:
     created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=3)
     narrow = app_client.sandbox.connections.accounts.create(
-        company_id=created.company_id, provider_id="gusto", products=["company"]
+        company_id=created.company_id or "", provider_id="gusto", products=["company"]
     )
     for _ in range(2):
         assert (
@@ -197,3 +199,36 @@ def test_a_burst_with_a_cold_token_looks_it_up_once_whatever_each_request_asks(
     assert {r.status_code for answers in results.values() for r in answers} == {200}
     assert len(results) == 3
     assert lookups.n == 1
+
+
+def test_answers_vary_by_the_headers_their_route_declares(
+    client: Finch, raw: httpx.Client, connection: Any
+) -> None:
+    job = client.sandbox.jobs.create(type="data_sync_all")
+    path = f"/jobs/automated/{job.job_id}"
+    for _ in range(2):  # captured and replayed for host a
+        answer = raw.get(path, headers={**headers(connection.access_token), "Host": "a.test"})
+        assert answer.json()["job_url"].startswith("http://a.test/")
+    other = raw.get(path, headers={**headers(connection.access_token), "Host": "b.test"})
+    assert other.json()["job_url"].startswith("http://b.test/")
+
+    person = client.hris.directory.list().individuals[0]
+    body = b'{"requests": [{"individual_id": "%s"}]}' % person.id.encode()
+    as_json = {**headers(connection.access_token), "Content-Type": "application/json"}
+    for _ in range(2):
+        assert raw.post("/employer/individual", content=body, headers=as_json).status_code == 200
+    as_text = {**headers(connection.access_token), "Content-Type": "text/plain"}
+    refused = raw.post("/employer/individual", content=body, headers=as_text)
+    assert refused.status_code == 400, "a JSON answer must not be replayed to a text body"
+
+
+def test_the_response_cache_is_bounded_by_bytes(server: ThreadedServer) -> None:
+    edge: Edge = server.app.state.edge
+    cache = StampedCache[bytes](edge.caches.tracker, max_bytes=10_000)
+    for index in range(20):
+        cache.put(("k", index), "connection", 0, b"x" * 1_000, 1_000)
+    assert cache.bytes <= 10_000
+    assert 5 <= len(cache) < 10
+    assert cache.get(("k", 19)) is not None and cache.get(("k", 0)) is None, "oldest go first"
+    cache.put("huge", "connection", 0, b"", 20_000)
+    assert cache.get("huge") is None, "an answer larger than the budget is not kept"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import finch
 import pytest
@@ -86,7 +87,14 @@ def test_employment_batch(client: Finch) -> None:
         body = response.body
         assert body.id == response.individual_id  # type: ignore[union-attr]
         assert body.income is not None and body.income.currency == "usd"  # type: ignore[union-attr]
-        assert body.employment is not None and body.employment.type in ("employee", "contractor")  # type: ignore[union-attr]
+        employment = body.employment  # type: ignore[union-attr]
+        assert employment is not None and employment.type in ("employee", "contractor")
+
+
+def cents(item: Any) -> int:
+    """The amount of a money value or line item the SDK types as optional."""
+    assert item is not None and item.amount is not None
+    return int(item.amount)
 
 
 def test_payments_and_pay_statements_add_up(client: Finch) -> None:
@@ -94,8 +102,8 @@ def test_payments_and_pay_statements_add_up(client: Finch) -> None:
         client.hris.payments.list(start_date=date(2000, 1, 1), end_date=date(2100, 1, 1))
     )
     assert len(payments) > 10, "a 20-employee company has full pay history"
-    pay_dates = [p.pay_date for p in payments]
-    assert pay_dates == sorted(pay_dates)
+    pay_dates = [p.pay_date or "" for p in payments]
+    assert all(pay_dates) and pay_dates == sorted(pay_dates)
     sample = payments[-3:]
     responses = list(
         client.hris.pay_statements.retrieve_many(requests=[{"payment_id": p.id} for p in sample])
@@ -106,21 +114,25 @@ def test_payments_and_pay_statements_add_up(client: Finch) -> None:
         statements = response.body.pay_statements  # type: ignore[union-attr]
         assert statements
         assert payment.gross_pay and payment.gross_pay.amount == sum(
-            s.gross_pay.amount for s in statements
+            cents(s.gross_pay) for s in statements
         )
         for s in statements:
-            gross = sum(e.amount for e in s.earnings)
-            employee_taxes = sum(t.amount for t in s.taxes if not t.employer)
-            deductions = sum(d.amount for d in s.employee_deductions)
-            assert s.gross_pay.amount == gross
-            assert s.net_pay.amount == gross - employee_taxes - deductions
+            gross = sum(cents(e) for e in s.earnings or [])
+            employee_taxes = sum(
+                cents(t) for t in s.taxes or [] if t is not None and not t.employer
+            )
+            deductions = sum(cents(d) for d in s.employee_deductions or [])
+            assert cents(s.gross_pay) == gross
+            assert cents(s.net_pay) == gross - employee_taxes - deductions
 
 
 def test_payment_date_filter_is_inclusive(client: Finch) -> None:
     payments = list(
         client.hris.payments.list(start_date=date(2000, 1, 1), end_date=date(2100, 1, 1))
     )
-    target = date.fromisoformat(payments[-2].pay_date)
+    pay_date = payments[-2].pay_date
+    assert pay_date is not None
+    target = date.fromisoformat(pay_date)
     only = list(client.hris.payments.list(start_date=target, end_date=target))
     assert [p.id for p in only] == [payments[-2].id]
 
@@ -135,7 +147,9 @@ def test_pay_statement_paging_is_per_request(client: Finch) -> None:
             {"payment_id": payment.id, "limit": 2, "offset": 2},
         ]
     )
-    assert first.body.paging.count == second.body.paging.count >= 4  # type: ignore[union-attr]
+    count = first.body.paging.count  # type: ignore[union-attr]
+    assert count is not None and count >= 4
+    assert count == second.body.paging.count  # type: ignore[union-attr]
     ids_first = [s.individual_id for s in first.body.pay_statements]  # type: ignore[union-attr]
     ids_second = [s.individual_id for s in second.body.pay_statements]  # type: ignore[union-attr]
     assert len(ids_first) == 2 and len(ids_second) == 2 and not set(ids_first) & set(ids_second)

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import finch
 import httpx
@@ -23,12 +23,13 @@ from tests.clients import make_client
 from tests.observe import burst, statements
 from tests.spec import SpecRecorder
 
+Outcome = Literal["complete", "error", "reauth_error", "permissions_error"]
 FULL_PRODUCTS = ["company", "directory", "individual", "employment", "payment", "pay_statement"]
 
 
 def wait_for_status(client: Finch, job_id: str, *, until: set[str], timeout: float = 10) -> Any:
     deadline = time.monotonic() + timeout
-    seen = []
+    seen: list[str] = []
     while time.monotonic() < deadline:
         job = client.jobs.automated.retrieve(job_id)
         if not seen or seen[-1] != job.status:
@@ -84,7 +85,8 @@ def test_the_whole_loop(
     clock.advance(timedelta(seconds=1))
     done, seen = wait_for_status(client, job.job_id, until={"complete"})
     assert seen[-1] == "complete" and set(seen) <= {"in_progress", "complete"}
-    assert done.created_at <= done.started_at <= done.completed_at  # type: ignore[operator]
+    assert done.started_at is not None and done.completed_at is not None
+    assert done.created_at <= done.started_at <= done.completed_at
     assert done.scheduled_at is None
 
     assert client.hris.company.retrieve().legal_name == "Loop Corp"
@@ -118,7 +120,7 @@ def test_assisted_loop_has_no_job_and_shows_edits_at_once(
     assert client.jobs.automated.list().data == []
     with pytest.raises(finch.BadRequestError) as info:
         client.jobs.automated.create(type="data_sync_all")
-    assert "Assisted" in info.value.body["message"]  # type: ignore[index]
+    assert isinstance(info.value.body, dict) and "Assisted" in info.value.body["message"]
 
 
 def test_running_job_is_returned_again_without_using_quota(
@@ -185,6 +187,8 @@ def test_quota_exhaustion_and_window_rollover(
         client.jobs.automated.create(type="data_sync_all")
     body = info.value.body
     assert body["allowed_refreshes"] == 2 and body["remaining_refreshes"] == 0  # type: ignore[index]
+    assert body["name"] == "rate_limit_exceeded_error"  # type: ignore[index]
+    assert body["finch_code"] == "finch_application_rl"  # type: ignore[index]
     # START is 15:30 UTC: the window is the clock hour, so the quota returns at 16:00.
     assert body["retry_at"] == "2026-11-02T16:00:00.000Z"  # type: ignore[index]
     assert info.value.response.headers["x-should-retry"] == "false"
@@ -196,12 +200,12 @@ def test_quota_exhaustion_and_window_rollover(
 
 
 @pytest.mark.parametrize("outcome", ["complete", "error", "reauth_error", "permissions_error"])
-def test_completion_status_decides_how_jobs_end(client: Finch, outcome: str) -> None:
+def test_completion_status_decides_how_jobs_end(client: Finch, outcome: Outcome) -> None:
     (config,) = client.sandbox.jobs.configuration.retrieve()
     assert (config.type, config.completion_status) == ("data_sync_all", "complete")
     updated = client.sandbox.jobs.configuration.update(
         type="data_sync_all", completion_status=outcome
-    )  # type: ignore[arg-type]
+    )
     assert updated.completion_status == outcome
     person = client.hris.directory.list().individuals[0]
     client.sandbox.individual.update(person.id, first_name="Configured")

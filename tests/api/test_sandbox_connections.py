@@ -104,7 +104,7 @@ def test_disconnect_kills_every_token_of_the_connection(
 ) -> None:
     created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=2)
     second = app_client.sandbox.connections.accounts.create(
-        company_id=created.company_id, provider_id="gusto"
+        company_id=created.company_id or "", provider_id="gusto"
     )
     client = make_client(server.base_url, spec_recorder, created.access_token)
     assert client.account.disconnect().status == "success"
@@ -117,7 +117,7 @@ def test_disconnect_kills_every_token_of_the_connection(
 def test_second_account_reaches_the_same_company(app_client: Finch, server: ThreadedServer) -> None:
     created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=4)
     account = app_client.sandbox.connections.accounts.create(
-        company_id=created.company_id, provider_id="gusto", authentication_type="api_token"
+        company_id=created.company_id or "", provider_id="gusto", authentication_type="api_token"
     )
     assert account.connection_id == created.connection_id
     assert account.company_id == created.company_id
@@ -144,7 +144,7 @@ def test_a_new_account_shows_in_the_first_tokens_introspect_at_once(
         methods = first.account.introspect().authentication_methods
         assert [m.type for m in methods or []] == ["credential"]
     app_client.sandbox.connections.accounts.create(
-        company_id=created.company_id, provider_id="gusto", authentication_type="api_token"
+        company_id=created.company_id or "", provider_id="gusto", authentication_type="api_token"
     )
     methods = first.account.introspect().authentication_methods
     assert sorted(m.type for m in methods or []) == ["api_token", "credential"]

@@ -8,6 +8,7 @@ from typing import Any
 import finch
 import pytest
 from finch import Finch
+from finch.types.hris.employment_data import BatchError
 
 from finch_sandbox.services import Services
 from finch_sandbox.testing import ThreadedServer
@@ -40,9 +41,9 @@ def test_individual_edit_is_invisible_until_sync(
     assert after.body.preferred_name == "Amazing Grace"  # type: ignore[union-attr]
     assert client.hris.directory.list(limit=1).individuals[0].first_name == "Grace"
     (employment,) = client.hris.employments.retrieve_many(requests=[{"individual_id": person.id}])
-    assert employment.body.first_name == "Grace", (
-        "names stay in step across individual and employment"
-    )  # type: ignore[union-attr]
+    names = employment.body
+    assert not isinstance(names, BatchError) and names is not None
+    assert names.first_name == "Grace", "names stay in step across individual and employment"
 
 
 def test_employment_edit(client: Finch, server: ThreadedServer, connection: Any) -> None:
@@ -155,10 +156,10 @@ def test_payment_create(client: Finch, server: ThreadedServer, connection: Any) 
         ],
     )
     assert created.pay_date == "2026-11-15"
-    window = {"start_date": date(2026, 11, 15), "end_date": date(2026, 11, 15)}
-    assert [p.id for p in client.hris.payments.list(**window)] == []
+    day = date(2026, 11, 15)
+    assert [p.id for p in client.hris.payments.list(start_date=day, end_date=day)] == []
     publish(server, connection)
-    (payment,) = client.hris.payments.list(**window)
+    (payment,) = client.hris.payments.list(start_date=day, end_date=day)
     assert payment.id == created.payment_id
     assert payment.gross_pay.amount == 500_000  # type: ignore[union-attr]
     assert payment.net_pay.amount == 500_000 - 60_000 - 25_000  # type: ignore[union-attr]

@@ -5,18 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas.account import introspection
 
 router = APIRouter(tags=["Management"])
 
 
 @router.get("/introspect")
+@reads(cached=True)
 def introspect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
-    return json_response(services.connections.introspect(principal))
+    return json_response(introspection(services.connections.introspect(principal)))
 
 
 @router.post("/disconnect")
+@writes()
 def disconnect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
     services.connections.disconnect(principal)
     return json_response({"status": "success"})

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
+from finch_sandbox.api.schemas import hris as wire
 from finch_sandbox.api.schemas.common import IsoDate, WireModel
 from finch_sandbox.errors import BadRequest
 from finch_sandbox.services.employer_data import PayStatementRequest
@@ -58,6 +60,7 @@ class PayStatementBatchParams(WireModel):
 
 
 @router.get("/employer/company")
+@reads(cached=True)
 def get_company(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
@@ -66,6 +69,7 @@ def get_company(
 
 
 @router.get("/employer/directory")
+@reads(cached=True)
 def get_directory(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -74,10 +78,12 @@ def get_directory(
     entity_ids: EntityIds = None,
 ) -> Response:
     _check_entity(principal, entity_ids)
-    return json_response(services.employer_data.directory(principal, limit=limit, offset=offset))
+    page = services.employer_data.directory(principal, limit=limit, offset=offset)
+    return json_response(wire.directory(page))
 
 
 @router.post("/employer/individual")
+@reads(cached=True, vary=("content-type",))
 def get_individuals(
     body: IndividualBatchParams,
     principal: CurrentPrincipal,
@@ -88,11 +94,12 @@ def get_individuals(
     include_ssn = body.options is not None and "ssn" in body.options.include
     ids = [item.individual_id for item in body.requests]
     return json_response(
-        services.employer_data.individuals(principal, ids, include_ssn=include_ssn)
+        wire.batch(services.employer_data.individuals(principal, ids, include_ssn=include_ssn))
     )
 
 
 @router.post("/employer/employment")
+@reads(cached=True, vary=("content-type",))
 def get_employments(
     body: EmploymentBatchParams,
     principal: CurrentPrincipal,
@@ -101,10 +108,11 @@ def get_employments(
 ) -> Response:
     _check_entity(principal, entity_ids)
     ids = [item.individual_id for item in body.requests]
-    return json_response(services.employer_data.employments(principal, ids))
+    return json_response(wire.batch(services.employer_data.employments(principal, ids)))
 
 
 @router.get("/employer/payment")
+@reads(cached=True)
 def get_payments(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -119,6 +127,7 @@ def get_payments(
 
 
 @router.post("/employer/pay-statement")
+@reads(cached=True, vary=("content-type",))
 def get_pay_statements(
     body: PayStatementBatchParams,
     principal: CurrentPrincipal,
@@ -127,4 +136,6 @@ def get_pay_statements(
 ) -> Response:
     _check_entity(principal, entity_ids)
     requests = [PayStatementRequest(r.payment_id, r.limit, r.offset) for r in body.requests]
-    return json_response(services.employer_data.pay_statements(principal, requests))
+    return json_response(
+        wire.pay_statements(services.employer_data.pay_statements(principal, requests))
+    )

@@ -7,12 +7,12 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from finch_sandbox.api.deps import CurrentPrincipal, EdgeDep, ServicesDep
-from finch_sandbox.api.enqueues import enqueue_body
+from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import WireModel
-from finch_sandbox.services import Services
-from finch_sandbox.services.sync_jobs import job_wire
+from finch_sandbox.api.schemas.jobs import automated_job, enqueue_answer, job_list, manual_job
+from finch_sandbox.api.urls import base_url
 
 router = APIRouter(tags=["Management"])
 
@@ -21,26 +21,23 @@ class AutomatedCreateParams(WireModel):
     type: Literal["data_sync_all"]
 
 
-def base_url(request: Request, services: Services) -> str:
-    """Where job URLs point: the configured public URL, else the host the client called."""
-    return services.settings.public_url or str(request.base_url)
-
-
 @router.post("/jobs/automated")
+@writes()
 def create_automated_job(
     body: AutomatedCreateParams,
     request: Request,
     principal: CurrentPrincipal,
-    edge: EdgeDep,
+    services: ServicesDep,
 ) -> Response:
-    result = edge.enqueues.enqueue(principal)
+    result = services.sync_jobs.enqueue_data_sync(principal)
     return json_response(
-        enqueue_body(result, base_url(request, edge.services)),
+        enqueue_answer(result, base_url(request, services.settings)),
         status_code=201 if result.created else 202,
     )
 
 
 @router.get("/jobs/automated")
+@reads()
 def list_automated_jobs(
     request: Request,
     principal: CurrentPrincipal,
@@ -51,31 +48,20 @@ def list_automated_jobs(
     jobs, allowed, remaining = services.sync_jobs.list_automated(
         principal, limit=limit, offset=offset
     )
-    base = base_url(request, services)
-    return json_response(
-        {
-            "data": [job_wire(job, base) for job in jobs],
-            "meta": {
-                "quotas": {
-                    "data_sync_all": {
-                        "allowed_refreshes": allowed,
-                        "remaining_refreshes": remaining,
-                    }
-                }
-            },
-        }
-    )
+    return json_response(job_list(jobs, base_url(request, services.settings), allowed, remaining))
 
 
 @router.get("/jobs/automated/{job_id}")
+@reads(cached=True, vary=("host",))
 def get_automated_job(
     job_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
     job = services.sync_jobs.get_automated(principal, job_id)
-    return json_response(job_wire(job, base_url(request, services)))
+    return json_response(automated_job(job, base_url(request, services.settings)))
 
 
 @router.get("/jobs/manual/{job_id}")
+@reads(cached=True)
 def get_manual_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> Response:
     job = services.sync_jobs.get_manual(principal, job_id)
-    return json_response({"job_id": job.id, "status": job.status, "body": job.result})
+    return json_response(manual_job(job))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import sent_fields
@@ -17,11 +18,13 @@ from finch_sandbox.api.schemas.sandbox import (
     IndividualFields,
     PaymentCreateParams,
 )
+from finch_sandbox.api.schemas.wire import wire_date
 
 router = APIRouter(tags=["Sandbox"])
 
 
 @router.put("/sandbox/company")
+@writes()
 def update_company(
     body: CompanyUpdateParams, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -29,6 +32,7 @@ def update_company(
 
 
 @router.put("/sandbox/individual/{individual_id}")
+@writes()
 def update_individual(
     individual_id: str,
     body: IndividualFields,
@@ -40,6 +44,7 @@ def update_individual(
 
 
 @router.put("/sandbox/employment/{individual_id}")
+@writes()
 def update_employment(
     individual_id: str,
     body: EmploymentFields,
@@ -51,6 +56,7 @@ def update_employment(
 
 
 @router.post("/sandbox/directory")
+@writes()
 def create_directory(
     body: Annotated[list[DirectoryItem], Body()],
     principal: CurrentPrincipal,
@@ -61,14 +67,16 @@ def create_directory(
 
 
 @router.post("/sandbox/payment")
+@writes()
 def create_payment(
     body: PaymentCreateParams, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
+    created = services.data_edits.create_payment(
+        principal,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        pay_statements=[s.model_dump() for s in body.pay_statements],
+    )
     return json_response(
-        services.data_edits.create_payment(
-            principal,
-            start_date=body.start_date,
-            end_date=body.end_date,
-            pay_statements=[s.model_dump() for s in body.pay_statements],
-        )
+        {"payment_id": created.payment_id, "pay_date": wire_date(created.pay_date)}
     )

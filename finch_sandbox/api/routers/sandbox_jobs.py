@@ -7,11 +7,12 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from finch_sandbox.api.deps import CurrentPrincipal, EdgeDep, ServicesDep
-from finch_sandbox.api.enqueues import enqueue_body
+from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
-from finch_sandbox.api.routers.jobs import base_url
 from finch_sandbox.api.schemas.common import WireModel
+from finch_sandbox.api.schemas.jobs import enqueue_answer
+from finch_sandbox.api.urls import base_url
 
 router = APIRouter(tags=["Sandbox"])
 
@@ -26,28 +27,38 @@ class SandboxJobConfiguration(WireModel):
 
 
 @router.post("/sandbox/jobs")
+@writes(
+    # While the connection's job runs, asking again answers that job and uses no quota;
+    # assisted connections publish on every call, so theirs is never replayed.
+    replay=True,
+    vary=("host", "content-type"),
+    replay_if=lambda principal: not principal.is_assisted,
+    period=lambda services: services.sync_jobs.quota_window(),
+)
 def create_sandbox_job(
     body: SandboxJobCreateParams,
     request: Request,
     principal: CurrentPrincipal,
-    edge: EdgeDep,
+    services: ServicesDep,
 ) -> Response:
     """Analogous to POST /jobs/automated, but always 200, and assisted connections are synced
     on the spot (no job: `job_id` and `job_url` are null)."""
     if principal.is_assisted:
-        result = edge.services.sync_jobs.sync_assisted(principal)
+        result = services.sync_jobs.sync_assisted(principal)
     else:
-        result = edge.enqueues.cached(principal) or edge.enqueues.enqueue(principal)
-    return json_response(enqueue_body(result, base_url(request, edge.services)))
+        result = services.sync_jobs.enqueue_data_sync(principal)
+    return json_response(enqueue_answer(result, base_url(request, services.settings)))
 
 
 @router.get("/sandbox/jobs/configuration")
+@reads()
 def get_configuration(principal: CurrentPrincipal, services: ServicesDep) -> Response:
     status = services.sync_jobs.configuration(principal)
     return json_response([{"type": "data_sync_all", "completion_status": status}])
 
 
 @router.put("/sandbox/jobs/configuration")
+@writes()
 def put_configuration(
     body: SandboxJobConfiguration, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:

@@ -1,0 +1,287 @@
+"""Caching can never show a stale answer: after every write route the app has, every read is
+compared with the answer of an app without caches on the same database.
+
+The write routes and the reads are enumerated from the app itself (their declarations in
+api/cacheability.py), so a new route cannot be forgotten: a route without a declaration, a
+write without a recipe here, or a read without one fails the test.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from finch_sandbox.api.cacheability import RoutePolicy, flat_routes, policy_of
+from finch_sandbox.app import FinchApp, create_app
+from finch_sandbox.clock import FrozenClock
+from finch_sandbox.settings import Settings
+from finch_sandbox.storage.models import Job
+from finch_sandbox.storage.uow import UnitOfWork
+from finch_sandbox.testing import ThreadedServer
+from tests.clients import CLIENT_ID, CLIENT_SECRET
+
+PUBLIC_URL = "http://sandbox.test/"
+BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+
+
+def declared_routes(app: FinchApp) -> dict[tuple[str, str], RoutePolicy | None]:
+    """(method, path) of every API route of the app, with its declaration (None: none)."""
+    out: dict[tuple[str, str], RoutePolicy | None] = {}
+    for route in flat_routes(app.routes):
+        if isinstance(route, APIRoute):
+            for method in route.methods or ():
+                out[(method, route.path)] = policy_of(route.endpoint)
+    return out
+
+
+@dataclass
+class World:
+    """One connection, seen through the cached app; ids the recipes need."""
+
+    cached: httpx.Client
+    token: str
+    company_id: str
+    individual_ids: list[str]
+    payment_id: str
+    job_id: str
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+Request = tuple[str, str, dict[str, str], Any]  # method, path, headers, json (or None)
+Recipe = Callable[[World], Request]
+
+# How to ask each read. GET /jobs/manual/{job_id} is asked about an automated job: a 404,
+# which must stay a 404.
+READS: dict[tuple[str, str], Recipe] = {
+    ("GET", "/providers"): lambda w: ("GET", "/providers", {}, None),
+    ("GET", "/introspect"): lambda w: ("GET", "/introspect", w.bearer, None),
+    ("GET", "/employer/company"): lambda w: ("GET", "/employer/company", w.bearer, None),
+    ("GET", "/employer/directory"): lambda w: ("GET", "/employer/directory", w.bearer, None),
+    ("GET", "/employer/payment"): lambda w: (
+        "GET",
+        "/employer/payment?start_date=2000-01-01&end_date=2100-01-01",
+        w.bearer,
+        None,
+    ),
+    ("POST", "/employer/individual"): lambda w: (
+        "POST",
+        "/employer/individual",
+        w.bearer,
+        {"requests": [{"individual_id": i} for i in w.individual_ids]},
+    ),
+    ("POST", "/employer/employment"): lambda w: (
+        "POST",
+        "/employer/employment",
+        w.bearer,
+        {"requests": [{"individual_id": i} for i in w.individual_ids]},
+    ),
+    ("POST", "/employer/pay-statement"): lambda w: (
+        "POST",
+        "/employer/pay-statement",
+        w.bearer,
+        {"requests": [{"payment_id": w.payment_id}]},
+    ),
+    ("GET", "/jobs/automated"): lambda w: ("GET", "/jobs/automated", w.bearer, None),
+    ("GET", "/jobs/automated/{job_id}"): lambda w: (
+        "GET",
+        f"/jobs/automated/{w.job_id}",
+        w.bearer,
+        None,
+    ),
+    ("GET", "/jobs/manual/{job_id}"): lambda w: ("GET", f"/jobs/manual/{w.job_id}", w.bearer, None),
+    ("GET", "/sandbox/jobs/configuration"): lambda w: (
+        "GET",
+        "/sandbox/jobs/configuration",
+        w.bearer,
+        None,
+    ),
+}
+
+
+def _company_update(w: World) -> Request:
+    company = w.cached.get("/employer/company", headers=w.bearer).json()
+    fields = {k: company[k] for k in ("accounts", "departments", "ein", "entity", "locations")}
+    fields |= {k: company[k] for k in ("primary_email", "primary_phone_number")}
+    return ("PUT", "/sandbox/company", w.bearer, {**fields, "legal_name": "Coherent LLC"})
+
+
+SYNC: Recipe = lambda w: ("POST", "/sandbox/jobs", w.bearer, {"type": "data_sync_all"})  # noqa: E731
+
+# How to perform each write.
+WRITES: dict[tuple[str, str], Recipe] = {
+    ("POST", "/sandbox/connections"): lambda w: (
+        "POST",
+        "/sandbox/connections",
+        {"Authorization": BASIC},
+        {"provider_id": "gusto", "employee_size": 2},
+    ),
+    ("POST", "/sandbox/connections/accounts"): lambda w: (
+        "POST",
+        "/sandbox/connections/accounts",
+        {"Authorization": BASIC},
+        {"company_id": w.company_id, "provider_id": "gusto", "authentication_type": "api_token"},
+    ),
+    ("PUT", "/sandbox/connections/accounts"): lambda w: (
+        "PUT",
+        "/sandbox/connections/accounts",
+        w.bearer,
+        {"connection_status": "reauth"},
+    ),
+    ("PUT", "/sandbox/company"): _company_update,
+    ("PUT", "/sandbox/individual/{individual_id}"): lambda w: (
+        "PUT",
+        f"/sandbox/individual/{w.individual_ids[0]}",
+        w.bearer,
+        {"first_name": "Coherent"},
+    ),
+    ("PUT", "/sandbox/employment/{individual_id}"): lambda w: (
+        "PUT",
+        f"/sandbox/employment/{w.individual_ids[0]}",
+        w.bearer,
+        {"title": "Coherent Engineer"},
+    ),
+    ("POST", "/sandbox/directory"): lambda w: (
+        "POST",
+        "/sandbox/directory",
+        w.bearer,
+        [{"first_name": "Newcomer"}],
+    ),
+    ("POST", "/sandbox/payment"): lambda w: (
+        "POST",
+        "/sandbox/payment",
+        w.bearer,
+        {
+            "start_date": "2026-10-01",
+            "end_date": "2026-10-14",
+            "pay_statements": [{"individual_id": w.individual_ids[0], "gross_pay": 100_000}],
+        },
+    ),
+    ("POST", "/sandbox/jobs"): SYNC,
+    ("PUT", "/sandbox/jobs/configuration"): lambda w: (
+        "PUT",
+        "/sandbox/jobs/configuration",
+        w.bearer,
+        {"type": "data_sync_all", "completion_status": "reauth_error"},
+    ),
+    ("POST", "/jobs/automated"): lambda w: (
+        "POST",
+        "/jobs/automated",
+        w.bearer,
+        {"type": "data_sync_all"},
+    ),
+    ("POST", "/disconnect"): lambda w: ("POST", "/disconnect", w.bearer, None),
+}
+
+
+@pytest.fixture
+def apps(database_url: str, clock: FrozenClock) -> Iterator[tuple[ThreadedServer, ThreadedServer]]:
+    """The app as it runs (caches, fast path, its worker) and one without any cache."""
+    settings = Settings(
+        database_url=database_url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        seed=99,
+        job_duration=0.0,
+        refreshes_per_hour=100,
+        public_url=PUBLIC_URL,
+    )
+    uncached = settings.model_copy(update={"response_cache_mb": 0, "worker": False})
+    with (
+        ThreadedServer(create_app(settings, clock=clock)) as cached_server,
+        ThreadedServer(create_app(uncached, clock=clock)) as plain_server,
+    ):
+        yield cached_server, plain_server
+
+
+def test_every_route_is_declared_and_every_declared_route_has_a_recipe() -> None:
+    app = create_app(Settings(database_url="sqlite://"))
+    routes = declared_routes(app)
+    undeclared = sorted(k for k, policy in routes.items() if policy is None)
+    assert undeclared == [], f"routes without @reads/@writes: {undeclared}"
+    writes = {k for k, policy in routes.items() if policy is not None and policy.writes}
+    reads = set(routes) - writes
+    assert writes == set(WRITES), "every write route needs a recipe here (and only those)"
+    assert reads == set(READS), "every read route needs a recipe here (and only those)"
+    cached = {k for k, policy in routes.items() if policy is not None and policy.cached}
+    assert ("GET", "/employer/directory") in cached and ("POST", "/sandbox/jobs") in cached
+
+
+def ask(client: httpx.Client, request: Request) -> tuple[int, Any]:
+    method, path, headers, body = request
+    response = client.request(method, path, headers=headers, json=body)
+    return response.status_code, response.json()
+
+
+def settle(server: ThreadedServer) -> None:
+    """Wait until the worker has finished every job (jobs take no time on the frozen clock)."""
+    db = server.app.state.services.db
+    deadline = time.monotonic() + 20
+    while True:
+        with UnitOfWork(db) as uow:
+            busy = uow.session.query(Job).filter(Job.status.in_(("pending", "in_progress")))
+            if busy.count() == 0:
+                return
+        assert time.monotonic() < deadline, "jobs never finished"
+        time.sleep(0.02)
+
+
+def compare_reads(world: World, plain: httpx.Client, after: str) -> None:
+    for key, recipe in READS.items():
+        request = recipe(world)
+        seen = ask(world.cached, request)
+        truth = ask(plain, request)
+        assert seen == truth, f"after {after}: {key} answered from a stale cache"
+
+
+@pytest.mark.parametrize("write", list(WRITES), ids=lambda k: f"{k[0]} {k[1]}")
+def test_after_each_write_every_read_matches_an_uncached_app(
+    apps: tuple[ThreadedServer, ThreadedServer], write: tuple[str, str]
+) -> None:
+    cached_server, plain_server = apps
+    with (
+        httpx.Client(base_url=cached_server.base_url, timeout=60) as cached,
+        httpx.Client(base_url=plain_server.base_url, timeout=60) as plain,
+    ):
+        created = cached.post(
+            "/sandbox/connections",
+            headers={"Authorization": BASIC},
+            json={"provider_id": "gusto", "authentication_type": "credential", "employee_size": 3},
+        ).json()
+        bearer = {"Authorization": f"Bearer {created['access_token']}"}
+        people = cached.get("/employer/directory", headers=bearer).json()["individuals"]
+        payments = cached.get(
+            "/employer/payment?start_date=2000-01-01&end_date=2100-01-01", headers=bearer
+        ).json()
+        jobs = cached.get("/jobs/automated", headers=bearer).json()["data"]
+        world = World(
+            cached=cached,
+            token=created["access_token"],
+            company_id=created["company_id"],
+            individual_ids=[p["id"] for p in people[:2]],
+            payment_id=payments[0]["id"],
+            job_id=jobs[0]["job_id"],
+        )
+        for _ in range(2):  # capture, then replay: every cacheable answer is now cached
+            for recipe in READS.values():
+                ask(cached, recipe(world))
+        compare_reads(world, plain, "warming up")
+
+        status, _ = ask(cached, WRITES[write](world))
+        assert status in (200, 201, 202), (write, status)
+        settle(cached_server)
+        compare_reads(world, plain, f"{write}")
+
+        # What the write left on the provider side becomes visible with a sync.
+        ask(cached, SYNC(world))
+        settle(cached_server)
+        compare_reads(world, plain, f"{write} and a sync")
