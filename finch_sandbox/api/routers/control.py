@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import ClientAuth, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.control import (
@@ -23,7 +24,8 @@ from finch_sandbox.services.webhooks import Endpoint, EventLog
 
 PREFIX = "/_finch-sandbox"
 
-router = APIRouter(prefix=PREFIX, tags=["Control plane"], dependencies=[ClientAuth])
+# No router prefix (api/cacheability.flat_routes wants each route to keep its own path).
+router = APIRouter(tags=["Control plane"], dependencies=[ClientAuth])
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -75,29 +77,34 @@ def _clock(state: ClockState) -> dict[str, Any]:
 # --- webhook endpoints and secret ---------------------------------------------------------
 
 
-@router.get("/webhooks/endpoints")
+@router.get(PREFIX + "/webhooks/endpoints")
+@reads()
 def list_endpoints(services: ServicesDep) -> Response:
     return json_response({"endpoints": [_endpoint(e) for e in services.webhooks.endpoints()]})
 
 
-@router.post("/webhooks/endpoints")
+@router.post(PREFIX + "/webhooks/endpoints")
+@writes()
 def add_endpoint(body: EndpointCreateParams, services: ServicesDep) -> Response:
     return json_response(_endpoint(services.webhooks.add_endpoint(body.url)), 201)
 
 
-@router.delete("/webhooks/endpoints/{endpoint_id}")
+@router.delete(PREFIX + "/webhooks/endpoints/{endpoint_id}")
+@writes()
 def remove_endpoint(endpoint_id: str, services: ServicesDep) -> Response:
     services.webhooks.remove_endpoint(endpoint_id)
-    return Response(status_code=204)
+    return json_response({"id": endpoint_id, "deleted": True})
 
 
-@router.get("/webhooks/secret")
+@router.get(PREFIX + "/webhooks/secret")
+@reads()
 def get_secret(services: ServicesDep) -> Response:
     secrets = services.webhooks.secrets()
     return json_response({"secret": secrets[0] if secrets else None, "previous": secrets[1:]})
 
 
-@router.post("/webhooks/secret/rotate")
+@router.post(PREFIX + "/webhooks/secret/rotate")
+@writes()
 def rotate_secret(body: SecretRotateParams, services: ServicesDep) -> Response:
     secret = services.webhooks.rotate_secret(body.secret, grace_seconds=body.grace_seconds)
     return json_response({"secret": secret, "previous": services.webhooks.secrets()[1:]})
@@ -106,7 +113,8 @@ def rotate_secret(body: SecretRotateParams, services: ServicesDep) -> Response:
 # --- the delivery log -------------------------------------------------------------------------
 
 
-@router.get("/webhooks/events")
+@router.get(PREFIX + "/webhooks/events")
+@reads()
 def list_events(
     services: ServicesDep,
     connection_id: str | None = None,
@@ -120,7 +128,8 @@ def list_events(
     return json_response({"events": [_event(e) for e in events]})
 
 
-@router.post("/webhooks/events/{event_id}/replay")
+@router.post(PREFIX + "/webhooks/events/{event_id}/replay")
+@writes()
 def replay_event(event_id: str, services: ServicesDep) -> Response:
     services.webhooks.replay(event_id)
     return json_response({"id": event_id, "replayed": True}, 202)
@@ -129,21 +138,25 @@ def replay_event(event_id: str, services: ServicesDep) -> Response:
 # --- the sandbox clock ------------------------------------------------------------------------
 
 
-@router.get("/clock")
+@router.get(PREFIX + "/clock")
+@reads()
 def get_clock(services: ServicesDep) -> Response:
     return json_response(_clock(ClockControl(services.clock).state()))
 
 
-@router.post("/clock/advance")
+@router.post(PREFIX + "/clock/advance")
+@writes()
 def advance_clock(body: ClockAdvanceParams, services: ServicesDep) -> Response:
     return json_response(_clock(ClockControl(services.clock).advance(body.seconds)))
 
 
-@router.post("/clock/freeze")
+@router.post(PREFIX + "/clock/freeze")
+@writes()
 def freeze_clock(body: ClockFreezeParams, services: ServicesDep) -> Response:
     return json_response(_clock(ClockControl(services.clock).freeze(body.at)))
 
 
-@router.post("/clock/unfreeze")
+@router.post(PREFIX + "/clock/unfreeze")
+@writes()
 def unfreeze_clock(services: ServicesDep) -> Response:
     return json_response(_clock(ClockControl(services.clock).unfreeze()))
