@@ -18,7 +18,11 @@ from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
 from finch_sandbox.api.routers import (
     account,
+    auth,
+    connect,
+    connect_page,
     control,
+    home,
     hris,
     jobs,
     providers,
@@ -84,17 +88,23 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="finch-sandbox",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/_docs",
+        # The docs page is served by routers/home.py, from bundled assets (offline).
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/_openapi.json",
+        openapi_url=home.OPENAPI_PATH,
     )
     app.state.services = services
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
+    app.mount(home.ASSETS_PATH, home.docs_assets())
     for module in (
+        home,
         providers,
         account,
+        auth,
+        connect,
+        connect_page,
         sandbox_connections,
         sandbox_data,
         sandbox_jobs,

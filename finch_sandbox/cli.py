@@ -69,6 +69,14 @@ def _quiet_server_class() -> type:
     return QuietServer
 
 
+# Settings whose command-line flag is not named after the setting.
+FLAG_NAMES = {
+    "processes": "--workers",
+    "worker_concurrency": "--concurrency",
+    "worker": "--no-worker",
+}
+
+
 def _settings(**overrides: object) -> Settings:
     from pydantic import ValidationError
 
@@ -78,9 +86,44 @@ def _settings(**overrides: object) -> Settings:
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else ""
             given = overrides.get(name) is not None
-            source = f"--{name.replace('_', '-')}" if given else f"{ENV_PREFIX}{name.upper()}"
-            typer.echo(f"error: {source}={error['input']!s}: {error['msg']}", err=True)
+            flag = FLAG_NAMES.get(name, f"--{name.replace('_', '-')}")
+            source = flag if given else f"{ENV_PREFIX}{name.upper()}"
+            _fail(f"{source}={error['input']!s}: {error['msg']}", code=None)
         raise typer.Exit(2) from None
+
+
+def _fail(message: str, *, code: int | None = 2) -> None:
+    """One line on stderr, `error: ...`; then exit with `code` (unless None: more follow)."""
+    typer.echo(f"{typer.style('error:', fg='red')} {message}", err=True)
+    if code is not None:
+        raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """Turn an unusable database (bad URL, missing driver, server down, no such database) into
+    one line and exit 2; anything else is a bug and keeps its traceback."""
+    from finch_sandbox.storage.problems import check_url, describe
+
+    try:
+        check_url(url)
+        yield
+    except Exception as exc:
+        line = describe(exc, url)
+        if line is None:
+            raise
+        _fail(line)
+
+
+def _refuse_processes_on_sqlite(settings: Settings, *, flag_given: bool) -> None:
+    if settings.processes > 1 and settings.resolved_database_url.startswith("sqlite"):
+        given = "--workers " if flag_given else f"{ENV_PREFIX}PROCESSES="
+        _fail(
+            f"{given}{settings.processes} needs PostgreSQL: a SQLite file is served by one "
+            "process (one writer at a time, and no way to tell the others what changed). Use "
+            "--workers 1, or set FINCH_SANDBOX_DATABASE_URL (or --database-url) to "
+            "postgresql+psycopg://user@host:5432/dbname"
+        )
 
 
 @app.command()
@@ -102,6 +145,8 @@ def serve(
     ] = False,
 ) -> None:
     """Start the emulator (migrating the database first)."""
+    from finch_sandbox.listener import PortInUse, claim_port
+
     settings = _settings(
         host=host,
         port=port,
@@ -111,27 +156,42 @@ def serve(
         processes=workers,
         worker=False if no_worker else None,
     )
+    _refuse_processes_on_sqlite(settings, flag_given=workers is not None)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     # Alembic narrates every check at INFO; a migration that runs is worth a line, not that.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    base_url = f"http://{settings.host}:{settings.port}"
     say = functools.partial(typer.echo, err=True)
-    say(f"{typer.style(f'finch-sandbox {__version__}', bold=True)} listening on {base_url}")
-    say(f"  database       {settings.resolved_database_url}")
+    url = settings.resolved_database_url
+    say(typer.style(f"finch-sandbox {__version__}", bold=True))
+    if not settings.database_url:
+        say(f"  data dir       {settings.resolved_data_dir}")
+    say(f"  database       {url}")
+    try:
+        with claim_port(settings.host, settings.port), _database_errors(url):
+            # Start-up creates ~100k objects that live as long as the process: the collector
+            # would only walk them again and again while the app is imported and built.
+            gc.disable()
+            if settings.server == "granian":
+                _serve_granian(settings)
+            else:
+                _serve_uvicorn(settings)
+    except PortInUse as exc:
+        _fail(str(exc), code=1)
+    say("stopped")
+
+
+def _listening(settings: Settings) -> None:
+    """Printed once the port is bound, not before."""
+    say = functools.partial(typer.echo, err=True)
+    base_url = f"http://{settings.host}:{settings.port}"
+    say(f"listening on {base_url}")
     say(f"  client_id      {settings.client_id}")
     say(f"  client_secret  {settings.client_secret}")
+    say(f"  docs           {settings.local_url}/_docs (offline)")
     say(f'  use it with    Finch(base_url="{base_url}", client_id=..., client_secret=...)')
     say("  press Ctrl-C to stop")
-    # Start-up creates ~100k objects that live as long as the process: the collector would only
-    # walk them again and again while the app is imported and built (see _started).
-    gc.disable()
-    if settings.server == "granian":
-        _serve_granian(settings)
-    else:
-        _serve_uvicorn(settings)
-    say("stopped")
 
 
 def _started() -> None:
@@ -162,7 +222,7 @@ def _serve_granian(settings: Settings) -> None:
     # Granian's worker processes build the app themselves, from the environment.
     os.environ.update(settings_env(settings))
     _started()
-    Granian(
+    server = Granian(
         "finch_sandbox.app:app_from_env",
         factory=True,
         interface=Interfaces.ASGI,
@@ -171,7 +231,9 @@ def _serve_granian(settings: Settings) -> None:
         workers=settings.processes,
         websockets=False,
         log_level=LogLevels.warning,
-    ).serve()
+    )
+    server.on_startup(lambda: _listening(settings))
+    server.serve()
 
 
 def _serve_granian_embedded(settings: Settings) -> None:
@@ -196,6 +258,7 @@ def _serve_granian_embedded(settings: Settings) -> None:
         websockets=False,
         log_level=LogLevels.error,
     )
+    server.on_startup(lambda: _listening(settings))
     _started()
 
     async def run() -> None:
@@ -226,13 +289,17 @@ def _serve_uvicorn(settings: Settings) -> None:
     import uvicorn
 
     from finch_sandbox.app import create_app
+    from finch_sandbox.listener import bind_socket
 
     server_class = _quiet_server_class()
     application = create_app(settings)
+    # Bound here, so "listening" is true when printed and a busy port is one line, not a log.
+    sock = bind_socket(settings.host, settings.port)
     _started()
+    _listening(settings)
     server_class(
         uvicorn.Config(application, host=settings.host, port=settings.port, log_level="warning")
-    ).run()
+    ).run(sockets=[sock])
 
 
 @connections_app.command("create")
@@ -248,53 +315,44 @@ def create_connection(
     products: Annotated[
         list[str] | None, typer.Option("--products", help="Repeat for several.")
     ] = None,
-    database_url: DatabaseUrl = None,
-    data_dir: DataDir = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for generated company data.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The running server's base URL; default: the one FINCH_SANDBOX_HOST and "
+            "FINCH_SANDBOX_PORT name (http://127.0.0.1:4010)."
+        ),
+    ] = None,
 ) -> None:
-    """Create a sandbox connection and print its access token (only the token goes to stdout)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    """Create a sandbox connection on the running server and print its access token (only the
+    token goes to stdout).
 
-    from finch_sandbox.clock import SystemClock
-    from finch_sandbox.errors import FinchError
-    from finch_sandbox.services import Services
-    from finch_sandbox.storage.db import make_database
-    from finch_sandbox.storage.migrate import upgrade_to_head
+    It goes through the server's HTTP API (POST /sandbox/connections, with the client
+    credentials of FINCH_SANDBOX_CLIENT_ID/SECRET), so the token is in the database that server
+    uses, wherever this command runs.
+    """
+    from finch_sandbox.remote import RemoteError, create_sandbox_connection
 
-    settings = _settings(database_url=database_url, data_dir=data_dir, seed=seed)
-    db = make_database(settings.resolved_database_url)
-    upgrade_to_head(db.engine)
-    services = Services.build(settings, db, SystemClock())
+    settings = _settings()
+    base = (url or settings.local_url).rstrip("/")
     auth_type = "assisted" if assisted else authentication_type
-    columns = (TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=console(), transient=employees < 1000) as bar:
-            task = bar.add_task("employees", total=employees)
-            issued = services.connections.create_connection(
+        with console().status(f"creating a {employees}-employee company on {base}"):
+            created = create_sandbox_connection(
+                base,
+                (settings.client_id, settings.client_secret),
                 provider_id=provider,
                 authentication_type=auth_type,
                 products=products,
                 employee_size=employees,
-                progress=lambda done: bar.update(task, completed=done),
             )
-            bar.update(task, completed=employees)
-    except FinchError as exc:
-        console().print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
-    p = issued.principal
+    except RemoteError as exc:
+        _fail(str(exc))
     console().print(
-        f"connection {p.connection_id} ({p.provider_id}, {p.authentication_type}, "
-        f"{employees} employees, products: {', '.join(p.products)})"
+        f"connection {created['connection_id']} ({created['provider_id']}, "
+        f"{created['authentication_type']}, {employees} employees, "
+        f"products: {', '.join(created['products'])}) on {base}"
     )
-    typer.echo(issued.access_token)
+    typer.echo(created["access_token"])
 
 
 @app.command()
@@ -318,12 +376,11 @@ def worker(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    db = make_database(settings.resolved_database_url)
-    if current_revision(db.engine) != HEAD_REVISION:
-        console().print(
-            "[red]error:[/red] the database is not migrated; run `finch-sandbox db upgrade`"
-        )
-        raise typer.Exit(2)
+    with _database_errors(settings.resolved_database_url):
+        db = make_database(settings.resolved_database_url)
+        revision = current_revision(db.engine)
+    if revision != HEAD_REVISION:
+        _fail("the database is not migrated; run `finch-sandbox db upgrade`")
     services = Services.build(settings, db, SystemClock())
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -346,9 +403,12 @@ def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> No
     from finch_sandbox.storage.migrate import current_revision, upgrade_to_head
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
-    db = make_database(settings.resolved_database_url)
-    upgrade_to_head(db.engine)
-    console().print(f"database at revision {current_revision(db.engine)}")
+    with _database_errors(settings.resolved_database_url):
+        db = make_database(settings.resolved_database_url)
+        upgrade_to_head(db.engine)
+        console().print(
+            f"{settings.resolved_database_url} at revision {current_revision(db.engine)}"
+        )
     db.dispose()
 
 

@@ -180,6 +180,8 @@ class NotImplementedByProvider(FinchError):
     name = "not_implemented_error"
     finch_code = "internal_server_error"
     default_message = "Not Implemented"
+    # Retrying cannot make a provider offer a product it lacks.
+    should_retry = False
 
 
 class DataNotReady(FinchError):

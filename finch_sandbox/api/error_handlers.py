@@ -71,14 +71,29 @@ def describe_validation(errors: list[Any]) -> str:
     return "; ".join(parts)
 
 
+def _body_not_json(request: Request, errors: list[Any]) -> bool:
+    """A whole-body error on a request whose body is not declared JSON (a form post, say)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return False
+    return any(tuple(err.get("loc", ())) == ("body",) for err in errors)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(FinchError)
     async def _finch(_request: Request, exc: FinchError) -> Response:
         return render(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
-        return render(BadRequest(describe_validation(list(exc.errors()))))
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        message = describe_validation(errors)
+        if _body_not_json(request, errors):
+            message += (
+                f" (the body was sent as {request.headers.get('content-type') or 'no type'}; "
+                "send JSON with Content-Type: application/json)"
+            )
+        return render(BadRequest(message))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

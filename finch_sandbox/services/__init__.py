@@ -6,9 +6,11 @@ import threading
 from dataclasses import dataclass, field
 
 from finch_sandbox.clock import Clock
+from finch_sandbox.services.connect_flow import ConnectFlow
 from finch_sandbox.services.connections import ConnectionService
 from finch_sandbox.services.data_edits import DataEditService
 from finch_sandbox.services.employer_data import EmployerDataService
+from finch_sandbox.services.employers import EmployerDirectory
 from finch_sandbox.services.job_types import JobTypes, default_job_types
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.quotas import QuotaPolicy
@@ -29,6 +31,8 @@ class Services:
     catalog: ProviderCatalog
     connections: ConnectionService
     employer_data: EmployerDataService
+    employers: EmployerDirectory
+    connect: ConnectFlow
     data_edits: DataEditService
     sync: SyncService
     sync_jobs: SyncJobService
@@ -42,6 +46,8 @@ class Services:
         catalog = ProviderCatalog.load()
         wake = threading.Event()
         job_types = default_job_types()
+        connections = ConnectionService(db, clock, settings, catalog, job_types)
+        employers = EmployerDirectory(db, clock, settings, catalog, job_types)
         webhooks = WebhookService(db, clock, settings)
         webhooks.install()
         return cls(
@@ -49,9 +55,11 @@ class Services:
             db=db,
             clock=clock,
             catalog=catalog,
-            connections=ConnectionService(db, clock, settings, catalog, job_types),
-            employer_data=EmployerDataService(db),
-            data_edits=DataEditService(db, clock),
+            connections=connections,
+            employer_data=EmployerDataService(db, catalog),
+            employers=employers,
+            connect=ConnectFlow(db, clock, catalog, connections, employers),
+            data_edits=DataEditService(db, clock, catalog),
             sync=SyncService(db, clock),
             sync_jobs=SyncJobService(
                 db,

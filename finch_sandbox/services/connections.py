@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFound
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
+from finch_sandbox.services.entities import check_disconnect
 from finch_sandbox.services.events import AccountUpdated, InitialSyncSucceeded
 from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.principal import Principal
@@ -25,14 +26,13 @@ from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.sync_jobs import new_sync_job
 from finch_sandbox.settings import Settings
 from finch_sandbox.storage.db import Database
-from finch_sandbox.storage.models import Account, Connection
+from finch_sandbox.storage.models import Account, Connection, Entity
 from finch_sandbox.storage.repositories.records import NewRecord
 from finch_sandbox.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from finch_sandbox.services.generation import GeneratedCompany
 
-MAX_EMPLOYEE_SIZE = 100_000
 MAX_ACCOUNTS_PER_CONNECTION = 3  # behavior.md §1.2
 
 STATUS_MESSAGES = {
@@ -60,6 +60,16 @@ class AuthenticationMethod:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityView:
+    """An entity of the connection as /introspect lists it (`disconnected` ones included)."""
+
+    id: str
+    name: str | None
+    source_id: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class Introspection:
     """What GET /introspect tells about a token (api/schemas/account.py maps it to the wire)."""
 
@@ -70,6 +80,11 @@ class Introspection:
     last_synced_at: datetime | None
     methods: tuple[AuthenticationMethod, ...]
     legal_name: str | None
+    entities: tuple[EntityView, ...] = ()
+    customer_id: str | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    username: str | None = None
 
 
 class ConnectionService:
@@ -113,8 +128,15 @@ class ConnectionService:
         auth_type = authentication_type or self._default_auth_type(provider_id)
         chosen = self._check_products(products, DEFAULT_CONNECTION_PRODUCTS)
         size = 20 if employee_size is None else employee_size
-        if not 1 <= size <= MAX_EMPLOYEE_SIZE:
-            raise BadRequest(f"[body:employee_size]: must be between 1 and {MAX_EMPLOYEE_SIZE}")
+        limit = self._settings.max_employee_size
+        if not 1 <= size <= limit:
+            # A company is made inside the request: past the limit it would outlast the SDK's
+            # 60 s timeout, and the SDK would retry and create a second one.
+            raise BadRequest(
+                f"[body:employee_size]: must be between 1 and {limit} (larger companies take "
+                "longer to generate than the SDK's 60 s timeout; FINCH_SANDBOX_MAX_EMPLOYEE_SIZE "
+                "raises the limit)"
+            )
 
         with UnitOfWork(self._db, write=True) as uow:
             ordinal = uow.connections.next_in_sequence("connections")
@@ -133,6 +155,8 @@ class ConnectionService:
             today=now.date(),
             full_pay_history=self._settings.full_pay_history,
             supported_fields=self._catalog.supported_fields(provider_id, auth_type),
+            # No pay history for a provider whose payroll would only ever answer 501.
+            payroll=self._catalog.offers_payroll(provider_id, auth_type),
             progress=progress,
         )
         rng = seeded_rng(seed, "identity")
@@ -152,13 +176,14 @@ class ConnectionService:
         with UnitOfWork(self._db, write=True) as uow:
             uow.connections.add(connection)
             uow.connections.flush()
+            uow.connections.add_entity(first_entity(connection, generated))
             # Creating a connection performs its initial sync: both sides start equal.
             uow.records(connection.id).insert(company_records(generated), synced=True)
             if auth_type != "assisted":
                 initial = new_sync_job(uow, self._job_types, connection.id, now, status="complete")
                 for scope in initial_sync_scopes(chosen):
                     uow.record_event(InitialSyncSucceeded(connection.id, initial.id, scope))
-            issued = self._add_account(uow, connection, auth_type, chosen)
+            issued = self.add_account(uow, connection, auth_type, chosen)
             uow.commit()
         return issued
 
@@ -186,13 +211,20 @@ class ConnectionService:
                     f"A connection can have at most {MAX_ACCOUNTS_PER_CONNECTION} accounts"
                 )
             auth_type = authentication_type or self._default_auth_type(provider_id)
-            issued = self._add_account(uow, connection, auth_type, chosen)
+            issued = self.add_account(uow, connection, auth_type, chosen)
             uow.commit()
         return issued
 
-    def _add_account(
-        self, uow: UnitOfWork, connection: Connection, auth_type: str, products: list[str]
+    def add_account(
+        self,
+        uow: UnitOfWork,
+        connection: Connection,
+        auth_type: str,
+        products: list[str],
+        *,
+        username: str | None = None,
     ) -> IssuedToken:
+        """A new access token for the connection, in the caller's unit of work."""
         token = new_token()
         account = Account(
             id=new_uuid(),
@@ -202,11 +234,13 @@ class ConnectionService:
             authentication_type=auth_type,
             products=products,
             manual=auth_type == "assisted",
+            username=username,
             created_at=self._clock.now(),
         )
         uow.connections.add_account(account)
         uow.connections.flush()
-        return IssuedToken(token, _principal(account, connection))
+        entities = uow.connections.entities(connection.id)
+        return IssuedToken(token, _principal(account, connection, entities))
 
     def _default_auth_type(self, provider_id: str) -> str:
         provider = self._catalog.get(provider_id)
@@ -245,7 +279,7 @@ class ConnectionService:
             account, connection = found
             if account.disconnected_at is not None or connection.disconnected_at is not None:
                 raise InvalidToken("Unauthorized request: the access token has been disconnected")
-            return _principal(account, connection)
+            return _principal(account, connection, uow.connections.entities(connection.id))
 
     def set_status(self, principal: Principal, status: str) -> Principal:
         """PUT /sandbox/connections/accounts: move the connection to another status."""
@@ -265,12 +299,30 @@ class ConnectionService:
             uow.connections.disconnect(principal.connection_id, self._clock.now())
             uow.commit()
 
+    def disconnect_entities(self, principal: Principal, entity_ids: Sequence[str]) -> None:
+        """POST /disconnect-entity: those entities' data is no longer reachable; the rest of
+        the connection carries on. Disconnecting every remaining entity disconnects the
+        connection, as there is nothing left to reach."""
+        with UnitOfWork(self._db, write=True) as uow:
+            uow.connections.lock(principal.connection_id)
+            entities = uow.connections.entities(principal.connection_id)
+            check_disconnect([e.id for e in entities], entity_ids)
+            now = self._clock.now()
+            uow.connections.disconnect_entities(principal.connection_id, set(entity_ids), now)
+            remaining = [
+                e for e in entities if e.disconnected_at is None and e.id not in entity_ids
+            ]
+            if not remaining:
+                uow.connections.disconnect(principal.connection_id, now)
+            uow.commit()
+
     def introspect(self, principal: Principal) -> Introspection:
         """GET /introspect: the connection as the token sees it; methods merged by type."""
         with UnitOfWork(self._db) as uow:
             connection = uow.connections.get(principal.connection_id)
             assert connection is not None
             accounts = uow.connections.accounts(principal.connection_id)
+            entities = uow.connections.entities(principal.connection_id)
             company = uow.records(principal.connection_id).synced_doc(
                 "company", principal.company_id
             )
@@ -278,6 +330,7 @@ class ConnectionService:
         for account in accounts:
             merged = products.setdefault(account.authentication_type, [])
             merged.extend(p for p in account.products if p not in merged)
+        legal_name = (company or {}).get("legal_name")
         return Introspection(
             principal=principal,
             client_id=self._settings.client_id,
@@ -285,7 +338,21 @@ class ConnectionService:
             status_message=STATUS_MESSAGES.get(connection.status, connection.status),
             last_synced_at=connection.last_synced_at,
             methods=tuple(AuthenticationMethod(t, tuple(p)) for t, p in products.items()),
-            legal_name=(company or {}).get("legal_name"),
+            legal_name=legal_name,
+            entities=tuple(
+                EntityView(
+                    id=entity.id,
+                    # Entities made before names were kept are named after the company.
+                    name=entity.name if entity.name is not None else legal_name,
+                    source_id=entity.source_id,
+                    status="disconnected" if entity.disconnected_at else connection.status,
+                )
+                for entity in entities
+            ),
+            customer_id=connection.customer_id,
+            customer_name=connection.customer_name,
+            customer_email=connection.customer_email,
+            username=next((a.username for a in accounts if a.id == principal.account_id), None),
         )
 
 
@@ -302,16 +369,30 @@ def company_records(generated: GeneratedCompany) -> list[NewRecord]:
     """The documents of a generated company, in the order the API lists them."""
     records = [NewRecord("company", generated.company["id"], generated.company, 0)]
     for position, employee in enumerate(generated.employees):
-        records.append(employee_record(employee.individual, employee.employment, position))
+        records.append(
+            employee_record(
+                employee.individual, employee.employment, position, directory=employee.directory
+            )
+        )
+    for position, group in enumerate(generated.pay_groups):
+        records.append(NewRecord("pay_group", group["id"], group, position))
     for position, item in enumerate(generated.payments):
         records.extend(payment_records(item.payment, item.pay_statements, position))
     return records
 
 
 def employee_record(
-    individual: dict[str, Any], employment: dict[str, Any], position: int
+    individual: dict[str, Any],
+    employment: dict[str, Any],
+    position: int,
+    *,
+    directory: dict[str, Any] | None = None,
 ) -> NewRecord:
-    doc = {"individual": individual, "employment": employment}
+    """An employee: `{"individual", "employment"}`, and `"directory"`, the person's directory
+    entry, when it follows its own catalog rules (services/directory.py)."""
+    doc: dict[str, Any] = {"individual": individual, "employment": employment}
+    if directory is not None:
+        doc["directory"] = directory
     return NewRecord("employee", individual["id"], doc, position)
 
 
@@ -333,7 +414,19 @@ def payment_records(
     return out
 
 
-def _principal(account: Account, connection: Connection) -> Principal:
+def first_entity(connection: Connection, generated: GeneratedCompany) -> Entity:
+    """The entity of a single-entity connection: the generated company."""
+    return Entity(
+        id=connection.entity_id,
+        connection_id=connection.id,
+        position=0,
+        company_id=generated.company["id"],
+        name=generated.company.get("legal_name"),
+        source_id=None,
+    )
+
+
+def _principal(account: Account, connection: Connection, entities: Sequence[Entity]) -> Principal:
     return Principal(
         account_id=account.id,
         token_id=account.token_id,
@@ -348,4 +441,6 @@ def _principal(account: Account, connection: Connection) -> Principal:
         last_synced_at=connection.last_synced_at,
         sync_version=connection.sync_version,
         change_version=connection.change_version,
+        entity_ids=tuple(e.id for e in entities if e.disconnected_at is None),
+        multi_entity=len(entities) > 1,
     )

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound
 from finch_sandbox.ids import seeded_rng
 from finch_sandbox.services.connections import employee_record, payment_records
+from finch_sandbox.services.directory import EMPLOYMENT_KEYS, edited_entry
+from finch_sandbox.services.entities import sandbox_scope
 from finch_sandbox.services.principal import Principal
+from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.repositories.records import RecordRepository
 from finch_sandbox.storage.uow import UnitOfWork
@@ -35,17 +38,34 @@ def _individual_not_found(individual_id: str) -> NotFound:
 
 
 class DataEditService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, catalog: ProviderCatalog) -> None:
         self._db = db
         self._clock = clock
+        self._catalog = catalog
+
+    def _employee_doc(
+        self,
+        principal: Principal,
+        doc: dict[str, Any],
+        individual: dict[str, Any],
+        employment: dict[str, Any],
+        changed: set[str],
+    ) -> dict[str, Any]:
+        """The employee record after an edit; its directory entry follows the changed keys."""
+        out = {**doc, "individual": individual, "employment": employment}
+        rules = self._catalog.supported_fields(principal.provider_id, principal.authentication_type)
+        entry = edited_entry(doc, individual, employment, changed, rules)
+        if entry is not None:
+            out["directory"] = entry
+        return out
 
     def update_company(self, principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
         """Replace the company (all eight keys); returns it without `id`, as Finch does."""
         doc = {"id": principal.company_id, **fields}
         with UnitOfWork(self._db, write=True) as uow:
-            if not uow.records(principal.connection_id).update_provider_doc(
-                "company", principal.company_id, doc
-            ):
+            if not uow.records(
+                principal.connection_id, sandbox_scope(principal)
+            ).update_provider_doc("company", principal.company_id, doc):
                 raise NotFound("Company not found")
             uow.commit()
         return fields
@@ -55,7 +75,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the individual; names stay in step with the employment."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -64,8 +84,11 @@ class DataEditService:
                 **doc["employment"],
                 **{k: fields[k] for k in NAME_KEYS if k in fields},
             }
+            changed = {k for k in NAME_KEYS if k in fields}
             records.update_provider_doc(
-                "employee", individual_id, {"individual": individual, "employment": employment}
+                "employee",
+                individual_id,
+                self._employee_doc(principal, doc, individual, employment, changed),
             )
             uow.commit()
         return individual
@@ -75,7 +98,7 @@ class DataEditService:
     ) -> dict[str, Any]:
         """Merge the given keys into the employment; a new manager must keep the tree a tree."""
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             doc = records.provider_doc("employee", individual_id)
             if doc is None:
                 raise _individual_not_found(individual_id)
@@ -87,8 +110,11 @@ class DataEditService:
                 **doc["individual"],
                 **{k: fields[k] for k in NAME_KEYS if k in fields},
             }
+            changed = {k for k in (*NAME_KEYS, *EMPLOYMENT_KEYS) if k in fields}
             records.update_provider_doc(
-                "employee", individual_id, {"individual": individual, "employment": employment}
+                "employee",
+                individual_id,
+                self._employee_doc(principal, doc, individual, employment, changed),
             )
             uow.commit()
         return employment
@@ -101,7 +127,7 @@ class DataEditService:
 
         today = self._clock.now().date()
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             company = records.provider_doc("company", principal.company_id) or {}
             existing_ids = list(records.provider_ids("employee"))
             known = set(existing_ids)
@@ -110,6 +136,7 @@ class DataEditService:
             rng = seeded_rng(principal.connection_id, "directory", position)
             created: list[dict[str, Any]] = []
             new_records = []
+            groups = list(records.provider_docs("pay_group"))
             for index, partial in enumerate(items):
                 manager = partial.get("manager")
                 if manager is not None and manager["id"] not in known:
@@ -128,8 +155,11 @@ class DataEditService:
                 new_records.append(
                     employee_record(employee.individual, employee.employment, position + index)
                 )
+                _join_pay_group(groups, employee.employment)
                 created.append({**employee.employment, **employee.individual})
             records.insert(new_records, synced=False)
+            for group in groups:
+                records.update_provider_doc("pay_group", group["id"], group)
             uow.commit()
         return created
 
@@ -145,7 +175,7 @@ class DataEditService:
         from finch_sandbox.services.generation import new_uuid, summarize_payment
 
         with UnitOfWork(self._db, write=True) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, sandbox_scope(principal))
             for index, statement in enumerate(pay_statements):
                 if records.provider_doc("employee", statement["individual_id"]) is None:
                     raise BadRequest(
@@ -161,14 +191,20 @@ class DataEditService:
             rng = seeded_rng(principal.connection_id, "payment", position)
             payment_id = new_uuid(rng)
             statements = [build_pay_statement(s) for s in pay_statements]
+            # The payment belongs to the pay groups of the people it pays, as generated ones do.
+            paid = {s["individual_id"] for s in statements}
+            groups = [
+                g for g in records.provider_docs("pay_group") if paid & set(g["individual_ids"])
+            ]
+            frequencies = [f for g in groups for f in g["pay_frequencies"]]
             payment = summarize_payment(
                 payment_id=payment_id,
                 pay_period=(start, end),
                 pay_date=pay_date,
                 debit_date=debit_date,
                 pay_statements=statements,
-                pay_frequency="other",
-                pay_group_ids=[],
+                pay_frequency=list(dict.fromkeys(frequencies)) or "other",
+                pay_group_ids=[g["id"] for g in groups],
             )
             records.insert(payment_records(payment, statements, position), synced=False)
             uow.commit()
@@ -210,13 +246,20 @@ def _pay_period(
 
 
 def _add_business_days(day: date, count: int) -> date:
-    step = 1 if count >= 0 else -1
-    remaining = abs(count)
-    while remaining:
-        day += timedelta(days=step)
-        if day.weekday() < 5:
-            remaining -= 1
-    return day
+    """Banks close on federal holidays as on weekends (generation/calendar.py)."""
+    from finch_sandbox.services.generation.calendar import add_business_days
+
+    return add_business_days(day, count)
+
+
+def _join_pay_group(groups: list[dict[str, Any]], employment: dict[str, Any]) -> None:
+    """A new hire joins the company's hourly pay group if paid by the hour and it has one,
+    else its first group (the salaried one, or the only one)."""
+    if not groups:
+        return
+    hourly = (employment.get("income") or {}).get("unit") == "hourly"
+    chosen = next((g for g in groups if hourly and g["name"].endswith("Hourly")), groups[0])
+    chosen["individual_ids"] = [*chosen["individual_ids"], employment["id"]]
 
 
 def build_pay_statement(given: dict[str, Any]) -> dict[str, Any]:

@@ -18,9 +18,11 @@ from finch_sandbox.errors import (
     InsufficientPermissions,
     InsufficientScope,
     NotFound,
+    NotImplementedByProvider,
     ReauthenticateUser,
 )
 from finch_sandbox.services.principal import Principal
+from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
 
@@ -74,29 +76,45 @@ class PayStatementPage:
 
 
 class EmployerDataService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, catalog: ProviderCatalog) -> None:
         self._db = db
+        self._catalog = catalog
 
     def require(self, principal: Principal, product: str) -> None:
-        """The checks every data endpoint makes before it reads anything."""
+        """The checks every data endpoint makes before it reads anything: the token's scope
+        (403), then whether the provider offers the product at all (501, behavior.md §3.4)."""
         if product not in principal.products:
             raise InsufficientScope(
                 f"The access token does not have access to the `{product}` product"
+            )
+        if not self._catalog.offers(principal.provider_id, principal.authentication_type, product):
+            raise NotImplementedByProvider(
+                f"The `{product}` product is not supported by {principal.provider_id} "
+                f"({principal.authentication_type} connections)"
             )
         error = STATUS_ERRORS.get(principal.status)
         if error is not None:
             raise error()
 
-    def company(self, principal: Principal) -> dict[str, Any]:
+    def company(self, principal: Principal, *, entity_id: str | None = None) -> dict[str, Any]:
         self.require(principal, "company")
         with UnitOfWork(self._db) as uow:
-            doc = uow.records(principal.connection_id).synced_doc("company", principal.company_id)
+            records = uow.records(principal.connection_id, entity_id)
+            if entity_id is None:
+                doc = records.synced_doc("company", principal.company_id)
+            else:
+                doc = records.only_synced("company")
         if doc is None:
             raise NotFound("Company not found")
         return doc
 
     def directory(
-        self, principal: Principal, *, limit: int | None, offset: int | None
+        self,
+        principal: Principal,
+        *,
+        limit: int | None,
+        offset: int | None,
+        entity_id: str | None = None,
     ) -> DirectoryPage:
         self.require(principal, "directory")
         limit = 100 if limit is None else limit
@@ -106,13 +124,18 @@ class EmployerDataService:
         if offset < 0:
             raise BadRequest("[query:offset]: must be 0 or more")
         with UnitOfWork(self._db) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, entity_id)
             count = records.count_synced("employee")
             docs = records.page_synced("employee", limit=limit, offset=offset) if limit else []
         return DirectoryPage(count, offset, list(docs))
 
     def individuals(
-        self, principal: Principal, individual_ids: Sequence[str], *, include_ssn: bool
+        self,
+        principal: Principal,
+        individual_ids: Sequence[str],
+        *,
+        include_ssn: bool,
+        entity_id: str | None = None,
     ) -> list[BatchItem]:
         self.require(principal, "individual")
         show_ssn = include_ssn and "ssn" in principal.products
@@ -124,21 +147,26 @@ class EmployerDataService:
                 individual["encrypted_ssn"] = None
             return individual
 
-        return self._employee_batch(principal, individual_ids, body)
+        return self._employee_batch(principal, individual_ids, body, entity_id)
 
-    def employments(self, principal: Principal, individual_ids: Sequence[str]) -> list[BatchItem]:
+    def employments(
+        self, principal: Principal, individual_ids: Sequence[str], *, entity_id: str | None = None
+    ) -> list[BatchItem]:
         self.require(principal, "employment")
-        return self._employee_batch(principal, individual_ids, lambda doc: doc["employment"])
+        return self._employee_batch(
+            principal, individual_ids, lambda doc: doc["employment"], entity_id
+        )
 
     def _employee_batch(
         self,
         principal: Principal,
         individual_ids: Sequence[str],
         body: Callable[[dict[str, Any]], dict[str, Any]],
+        entity_id: str | None,
     ) -> list[BatchItem]:
         """One answer per requested id, in order; an unknown id is a per-item 404."""
         with UnitOfWork(self._db) as uow:
-            found = uow.records(principal.connection_id).synced_docs_by_id(
+            found = uow.records(principal.connection_id, entity_id).synced_docs_by_id(
                 "employee", individual_ids
             )
         items = []
@@ -151,25 +179,36 @@ class EmployerDataService:
         return items
 
     def payments(
-        self, principal: Principal, *, start_date: str, end_date: str
+        self,
+        principal: Principal,
+        *,
+        start_date: str,
+        end_date: str,
+        entity_id: str | None = None,
     ) -> list[dict[str, Any]]:
         self.require(principal, "payment")
         if start_date > end_date:
             raise BadRequest("[query:start_date]: must not be after end_date")
         with UnitOfWork(self._db) as uow:
             return list(
-                uow.records(principal.connection_id).synced_between("payment", start_date, end_date)
+                uow.records(principal.connection_id, entity_id).synced_between(
+                    "payment", start_date, end_date
+                )
             )
 
     def pay_statements(
-        self, principal: Principal, requests: Sequence[PayStatementRequest]
+        self,
+        principal: Principal,
+        requests: Sequence[PayStatementRequest],
+        *,
+        entity_id: str | None = None,
     ) -> list[PayStatementPage]:
         self.require(principal, "pay_statement")
         if len(requests) > MAX_PAYMENT_IDS:
             raise BadRequest(f"[body:requests]: at most {MAX_PAYMENT_IDS} payment_ids per request")
         pages: list[PayStatementPage] = []
         with UnitOfWork(self._db) as uow:
-            records = uow.records(principal.connection_id)
+            records = uow.records(principal.connection_id, entity_id)
             for index, item in enumerate(requests):
                 limit = 100 if item.limit is None else item.limit
                 offset = 0 if item.offset is None else item.offset

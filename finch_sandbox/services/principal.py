@@ -12,6 +12,7 @@ class Principal:
     token_id: str
     connection_id: str
     company_id: str
+    # The first entity; the one sandbox responses name.
     entity_id: str
     provider_id: str
     authentication_type: str
@@ -21,6 +22,10 @@ class Principal:
     last_synced_at: datetime | None
     sync_version: int
     change_version: int
+    # Entities the token may read (not disconnected), and whether the employer has several:
+    # a multi-entity connection's data is kept per entity, so its reads name one.
+    entity_ids: tuple[str, ...] = ()
+    multi_entity: bool = False
 
     @property
     def is_assisted(self) -> bool:

@@ -11,6 +11,21 @@ from typing import Any
 import orjson
 
 AUTOMATED_TYPES = ("credential", "api_token", "oauth", "api", "api_credential")
+# Token products that are part of a catalog product (the catalog lists `individual`, not
+# `ssn`; `deduction` is benefits' old name). Products the catalog never lists (documents,
+# plans, ...) are not limited by it.
+CATALOG_PRODUCT = {
+    "company": "company",
+    "directory": "directory",
+    "individual": "individual",
+    "ssn": "individual",
+    "employment": "employment",
+    "payment": "payment",
+    "pay_statement": "pay_statement",
+    "benefits": "benefits",
+    "deduction": "benefits",
+}
+PAYROLL_PRODUCTS = ("payment", "pay_statement")
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,26 @@ class ProviderCatalog:
     def get(self, provider_id: str) -> dict[str, Any] | None:
         return self._by_id.get(provider_id)
 
+    def offers(self, provider_id: str, authentication_type: str, product: str) -> bool:
+        """Whether the provider's integration for this method offers `product` at all.
+
+        The catalog lists products per provider; a method whose field map marks every field
+        of a product unsupported (square_payroll's API token reads no payments) does not
+        offer it either.
+        """
+        provider = self._by_id.get(provider_id)
+        listed = CATALOG_PRODUCT.get(product)
+        if provider is None or listed is None:
+            return True
+        if listed not in (provider.get("products") or ()):
+            return False
+        fields = self.supported_fields(provider_id, authentication_type)
+        section = (fields or {}).get(listed)
+        return section is None or _any_true(section)
+
+    def offers_payroll(self, provider_id: str, authentication_type: str) -> bool:
+        return any(self.offers(provider_id, authentication_type, p) for p in PAYROLL_PRODUCTS)
+
     def supported_fields(self, provider_id: str, authentication_type: str) -> dict[str, Any] | None:
         """Field support for the method the connection uses, or the closest automated one.
 
@@ -52,3 +87,9 @@ class ProviderCatalog:
                 return dict(method["supported_fields"])
         automated = [m for m in with_fields if m["type"] in AUTOMATED_TYPES]
         return dict(automated[0]["supported_fields"]) if automated else None
+
+
+def _any_true(rule: Any) -> bool:
+    if isinstance(rule, dict):
+        return any(_any_true(r) for r in rule.values())
+    return rule is True

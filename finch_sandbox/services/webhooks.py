@@ -145,22 +145,23 @@ class WebhookService:
         repo = uow.webhooks
         endpoints = repo.endpoints()
         now = self._clock.now()
-        contexts: dict[str, tuple[str, str, str, str] | None] = {}
+        contexts: dict[str, tuple[str, str, str | None, str | None] | None] = {}
         for domain_event in ours:
             cid = domain_event.connection_id
             if cid not in contexts:
                 contexts[cid] = repo.connection_context(cid)
             context = contexts[cid]
-            if context is None:  # a connection without an account: nobody to tell
+            if context is None:  # the connection is gone
                 continue
             company_id, entity_id, account_id, auth_type = context
-            event_type, data = self._describe(domain_event, auth_type)
+            event_type, data = self._describe(domain_event, auth_type or "credential")
             repo.add_event(
                 event_id=new_event_id(),
                 connection_id=cid,
                 event_type=event_type,
                 payload={
-                    "account_id": account_id,
+                    # Deprecated by Finch; before the first account exists, the connection's id.
+                    "account_id": account_id or cid,
                     "company_id": company_id,
                     "connection_id": cid,
                     "entity_id": entity_id,

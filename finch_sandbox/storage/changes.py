@@ -5,12 +5,12 @@ see: `uow.mark_changed(connection_id)` (repository write methods that always cha
 see call it themselves: publishing, a status change, a new account, a job moving). At
 `uow.commit()` the unit of work, in this order:
 
-1. bumps `connections.change_version` of every changed connection, in the transaction
-   (what cached answers in every process are checked against);
-2. calls each `before_commit` hook with `(uow, changed, events)`, still in the transaction:
-   the place to write rows that must commit with the change (the webhook outbox: a hook reads
-   the domain events recorded with `uow.record_event(event)` and inserts its rows through
+1. calls each `before_commit` hook with `(uow, changed, events)`, in the transaction: the
+   place to write rows that must commit with the change (the webhook outbox: a hook reads the
+   domain events recorded with `uow.record_event(event)` and inserts its rows through
    `uow.session`); an exception there rolls the whole unit back;
+2. bumps `connections.change_version` of every changed connection (including any a hook
+   marked), in the transaction: what cached answers in every process are checked against;
 3. commits;
 4. calls each `after_commit` listener with `{connection_id: change_version}` of what it bumped
    (in-process stamps, request-scoped write logs). A listener must not raise.

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from finch_sandbox.storage.changes import current_write_log
 from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.repositories.connect import ConnectRepository
 from finch_sandbox.storage.repositories.connections import ConnectionRepository
 from finch_sandbox.storage.repositories.jobs import JobRepository
 from finch_sandbox.storage.repositories.records import RecordRepository
@@ -99,9 +100,11 @@ class UnitOfWork:
         session = self.session
         changed = frozenset(self._changed)
         events = tuple(self._events)
-        versions = self.connections.bump_changes(changed) if changed else {}
         for hook in self._db.hooks.before_commit:
             hook(self, changed, events)
+        # After the hooks, so a change a hook marks is bumped too.
+        marked = frozenset(self._changed)
+        versions = self.connections.bump_changes(marked) if marked else {}
         session.commit()
         self._changed.clear()
         self._events.clear()
@@ -118,6 +121,10 @@ class UnitOfWork:
         return ConnectionRepository(self.session, self.mark_changed)
 
     @property
+    def connect(self) -> ConnectRepository:
+        return ConnectRepository(self.session)
+
+    @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.session, self.mark_changed)
 
@@ -125,10 +132,11 @@ class UnitOfWork:
     def webhooks(self) -> WebhookRepository:
         return WebhookRepository(self.session)
 
-    def records(self, connection_id: str) -> RecordRepository:
-        """Repository scoped to one connection: it cannot read another tenant's rows."""
+    def records(self, connection_id: str, entity_id: str | None = None) -> RecordRepository:
+        """Repository scoped to one connection (and, on a multi-entity connection, to one of
+        its entities): it cannot read another tenant's rows."""
         if self._write and self._db.is_postgresql and connection_id not in self._locked:
             # Before the first read, so what this unit reads is what it writes over.
             self.connections.lock(connection_id)
             self._locked.add(connection_id)
-        return RecordRepository(self.session, connection_id, self.mark_changed)
+        return RecordRepository(self.session, connection_id, self.mark_changed, entity_id)

@@ -81,24 +81,67 @@ def test_in_memory_database(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("**/*.db"))
 
 
-def test_connections_create_prints_a_token_the_server_accepts(
+def test_connections_create_from_another_folder_gives_a_token_the_running_server_accepts(
     tmp_path: Path, database_url: str
 ) -> None:
+    """The CLI goes through the running server's API: run from anywhere, with no database
+    settings at all, the token is in the server's database and no stray data dir appears."""
     env = {**CREDS, **database_env(database_url, tmp_path / "data")}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with serve(env, tmp_path) as base:
+        port = base.rsplit(":", 1)[1]
+        result = subprocess.run(
+            [*CLI, "connections", "create", "--provider", "gusto", "--employees", "12"],
+            # Only what names the server: its port and its application credentials.
+            env=cli_env({**CREDS, "FINCH_SANDBOX_PORT": port, "XDG_DATA_HOME": str(elsewhere)}),
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        token = result.stdout.strip()
+        assert len(token) == 36, result.stdout
+        assert f"on {base}" in result.stderr
+        assert sdk(base, token).hris.directory.list().paging.count == 12
+    assert list(elsewhere.iterdir()) == [], "the CLI wrote nothing where it ran"
+
+
+def test_connections_create_without_a_server_refuses_in_one_line(tmp_path: Path) -> None:
+    from finch_sandbox.testing import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
     result = subprocess.run(
-        [*CLI, "connections", "create", "--provider", "gusto", "--employees", "12"],
-        env=cli_env(env),
+        [*CLI, "connections", "create", "--url", url],
+        env=cli_env({"XDG_DATA_HOME": str(tmp_path)}),
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
-        check=True,
+        timeout=60,
     )
-    token = result.stdout.strip()
-    assert len(token) == 36, result.stdout
-    assert "connection" in result.stderr
-    with serve(env, tmp_path) as base:
-        assert sdk(base, token).hris.directory.list().paging.count == 12
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"error: no finch-sandbox server answers at {url}: start one (finch-sandbox serve), "
+        "or pass --url with the base URL of the one you use"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_connections_create_with_other_credentials_says_which(tmp_path: Path) -> None:
+    with serve({**CREDS, "FINCH_SANDBOX_DATABASE_URL": "sqlite://"}, tmp_path) as base:
+        result = subprocess.run(
+            [*CLI, "connections", "create", "--url", base],
+            env=cli_env({}),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "FINCH_SANDBOX_CLIENT_ID" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_serve_prints_base_url_and_credentials(tmp_path: Path, database_url: str) -> None:

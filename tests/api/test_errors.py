@@ -150,3 +150,134 @@ def test_malformed_api_version_is_rejected(raw: httpx.Client) -> None:
 def test_basic_credentials_on_a_bearer_endpoint_are_refused(raw: httpx.Client) -> None:
     response = raw.get("/employer/company", headers={"Authorization": BASIC})
     assert_finch_error(response, 401)
+
+
+def test_a_form_encoded_body_is_told_to_send_json(raw: httpx.Client) -> None:
+    response = raw.post(
+        "/sandbox/connections",
+        data={"provider_id": "gusto"},
+        headers={"Authorization": BASIC},
+    )
+    assert_finch_error(
+        response,
+        400,
+        "[body]:",
+        "the body was sent as application/x-www-form-urlencoded",
+        "send JSON with Content-Type: application/json",
+    )
+
+
+def test_directory_items_may_have_null_residence_and_location(
+    raw: httpx.Client, client: Finch, connection: Any
+) -> None:
+    """A null residence used to crash the generator (it read residence.city)."""
+    response = raw.post(
+        "/sandbox/directory",
+        json=[{"residence": None}, {"location": None, "residence": None, "income": None}],
+        headers=bearer(connection),
+    )
+    assert response.status_code == 200, response.text
+    validate_response("POST", "/sandbox/directory", 200, response.json())
+    assert [p["residence"] for p in response.json()] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("phone", "accepted"),
+    [
+        ("", False),
+        ("555-555-0100", False),
+        ("+1 555", False),
+        ("5555550100", True),
+        ("+15555550100 x12", True),
+        (None, True),
+    ],
+)
+def test_company_phone_number_must_be_ten_digits(
+    raw: httpx.Client, client: Finch, connection: Any, phone: str | None, accepted: bool
+) -> None:
+    """Finch's schema says [0-9]{10}; anything else stored would later be answered by
+    GET /employer/company in violation of it."""
+    before = snapshot(client)
+    body = {
+        "accounts": None,
+        "departments": None,
+        "ein": None,
+        "entity": None,
+        "legal_name": "Phone Co",
+        "locations": None,
+        "primary_email": None,
+        "primary_phone_number": phone,
+    }
+    response = raw.put("/sandbox/company", json=body, headers=bearer(connection))
+    if accepted:
+        assert response.status_code == 200, response.text
+        validate_response("PUT", "/sandbox/company", 200, response.json())
+    else:
+        assert_finch_error(response, 400, "[body:primary_phone_number]", "10 digits in a row")
+        assert snapshot(client) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (
+            [{"first_name": "a\u0000b"}],
+            "[body:0.first_name]: Value error, must not contain the NUL",
+        ),
+        ([{"income": {"amount": 10**30}}], "[body:0.income.amount]"),
+        ([{"dob": "2024-W01-1"}], "[body:0.dob]"),
+        ([{"manager": {"id": "not-a-uuid"}}], "[body:0.manager.id]"),
+        (
+            [{"custom_fields": [{"name": "x", "value": {"k": 2**64}}]}],
+            "[body:0.custom_fields.0.value]",
+        ),
+    ],
+)
+def test_values_that_cannot_be_stored_or_answered_are_refused(
+    raw: httpx.Client, client: Finch, connection: Any, body: Any, needle: str
+) -> None:
+    before = snapshot(client)
+    response = raw.post("/sandbox/directory", json=body, headers=bearer(connection))
+    assert_finch_error(response, 400, needle)
+    assert snapshot(client) == before
+
+
+def test_payment_totals_must_stay_within_what_the_sdks_read(
+    raw: httpx.Client, client: Finch, connection: Any
+) -> None:
+    person = client.hris.directory.list().individuals[0].id
+    earning = {"amount": 2**52, "type": "salary"}
+    response = raw.post(
+        "/sandbox/payment",
+        json={
+            "start_date": "2026-10-01",
+            "end_date": "2026-10-14",
+            "pay_statements": [{"individual_id": person, "earnings": [earning, earning, earning]}],
+        },
+        headers=bearer(connection),
+    )
+    assert_finch_error(response, 400, "the amounts add up to more than 9007199254740991")
+
+
+def test_companies_past_the_size_limit_are_refused_before_any_work(
+    app_client: Finch, raw: httpx.Client
+) -> None:
+    """Generated inside the request, a larger company would outlast the SDK's 60 s timeout (and
+    the SDK would retry, creating a second one): Finch's 400, naming the field and the limit."""
+    from finch_sandbox.settings import Settings
+
+    limit = Settings().max_employee_size
+    response = raw.post(
+        "/sandbox/connections",
+        json={"provider_id": "gusto", "employee_size": limit + 1},
+        headers={"Authorization": BASIC},
+    )
+    assert_finch_error(
+        response,
+        400,
+        f"[body:employee_size]: must be between 1 and {limit}",
+        "FINCH_SANDBOX_MAX_EMPLOYEE_SIZE",
+    )
+    # Nothing was created: the only connection is the one made now.
+    created = app_client.sandbox.connections.create(provider_id="gusto", employee_size=1)
+    assert created.connection_id

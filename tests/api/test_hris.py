@@ -138,9 +138,10 @@ def test_payment_date_filter_is_inclusive(client: Finch) -> None:
 
 
 def test_pay_statement_paging_is_per_request(client: Finch) -> None:
-    payment = list(
-        client.hris.payments.list(start_date=date(2000, 1, 1), end_date=date(2100, 1, 1))
-    )[-1]
+    payment = max(
+        client.hris.payments.list(start_date=date(2000, 1, 1), end_date=date(2100, 1, 1)),
+        key=lambda p: len(p.individual_ids or ()),
+    )
     first, second = client.hris.pay_statements.retrieve_many(
         requests=[
             {"payment_id": payment.id, "limit": 2, "offset": 0},

@@ -11,6 +11,7 @@ from finch import Finch
 from finch.types.hris.employment_data import BatchError
 
 from finch_sandbox.services import Services
+from finch_sandbox.storage.uow import UnitOfWork
 from finch_sandbox.testing import ThreadedServer
 
 
@@ -129,6 +130,13 @@ def test_directory_create_fills_omitted_fields(
     directory = client.hris.directory.list(limit=100)
     assert directory.paging.count == 22
     assert any(p.id == ada["id"] and p.first_name == "Ada" for p in directory.individuals)
+    # Each new person joins one of the company's pay groups (read by /employer/pay-groups).
+    services: Services = server.app.state.services
+    with UnitOfWork(services.db) as uow:
+        groups = uow.records(connection.connection_id).page_synced("pay_group", limit=9, offset=0)
+    for person in created:
+        assert isinstance(person, dict)
+        assert sum(person["id"] in g["individual_ids"] for g in groups) == 1
 
 
 def test_payment_create(client: Finch, server: ThreadedServer, connection: Any) -> None:
@@ -163,12 +171,32 @@ def test_payment_create(client: Finch, server: ThreadedServer, connection: Any) 
     assert payment.id == created.payment_id
     assert payment.gross_pay.amount == 500_000  # type: ignore[union-attr]
     assert payment.net_pay.amount == 500_000 - 60_000 - 25_000  # type: ignore[union-attr]
+    assert payment.debit_date == "2026-11-16"  # one business day after the pay date
+    # The person's pay group, as in generated payments.
+    assert payment.pay_group_ids and payment.pay_frequencies != ["other"]
     (statements,) = client.hris.pay_statements.retrieve_many(
         requests=[{"payment_id": created.payment_id}]
     )
     (statement,) = statements.body.pay_statements  # type: ignore[union-attr]
     assert statement.individual_id == person.id
     assert statement.net_pay.amount == 415_000  # type: ignore[union-attr]
+
+
+def test_payment_debit_skips_federal_holidays(
+    client: Finch, server: ThreadedServer, connection: Any
+) -> None:
+    person = client.hris.directory.list(limit=1).individuals[0]
+    created = client.sandbox.payment.create(
+        start_date="2026-12-10",
+        end_date="2026-12-24",
+        pay_statements=[{"individual_id": person.id}],
+    )
+    publish(server, connection)
+    (payment,) = client.hris.payments.list(
+        start_date=date(2026, 12, 24), end_date=date(2026, 12, 24)
+    )
+    assert payment.id == created.payment_id
+    assert payment.debit_date == "2026-12-28"  # not Christmas Day, nor the weekend after
 
 
 def test_payment_for_unknown_individual_is_rejected(client: Finch) -> None:

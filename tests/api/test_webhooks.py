@@ -97,6 +97,19 @@ def wait_for_job(client: Finch, job_id: str) -> str:
     raise AssertionError(f"job {job_id} did not end")
 
 
+def settled(control: httpx.Client, event_type: str, attempts: int) -> None:
+    """Wait until the server has logged `attempts` attempts (a retry is scheduled from when
+    its attempt was settled, so the clock must not move before that)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        events = control.get("/webhooks/events", params={"event_type": event_type}).json()["events"]
+        logged = sum(len(d["attempts"]) for e in events for d in e["deliveries"])
+        if logged >= attempts:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{attempts} attempts were never logged")
+
+
 def kinds(events: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
     """Each event as (type, the id it is about)."""
     out: Counter[tuple[str, str]] = Counter()
@@ -234,8 +247,10 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
     assert job.job_id is not None
     first = receiver.wait_for(1)
     assert receiver.quiet_for(0.3) == first, "the retry waits 5 s on the sandbox clock"
+    settled(control, "job.data_sync_all.completed", 1)
     control.post("/clock/advance", json={"seconds": 5}).raise_for_status()
     receiver.wait_for(2)
+    settled(control, "job.data_sync_all.completed", 2)
     assert receiver.quiet_for(0.3)[1:] == receiver.received[1:2], "the next waits 5 min"
     control.post("/clock/advance", json={"seconds": 300}).raise_for_status()
     attempts = receiver.wait_for(3)
@@ -270,10 +285,12 @@ def test_retries_follow_finchs_schedule_then_fail(
     client.sandbox.connections.accounts.update(connection_status="error_permissions")
     receiver.wait_for(1)
     for n, wait in enumerate((5, 300, 1800, 7200), start=2):
+        settled(control, "account.updated", n - 1)
         control.post("/clock/advance", json={"seconds": wait - 1}).raise_for_status()
         assert len(receiver.quiet_for(0.2)) == n - 1, f"attempt {n} is not due yet"
         control.post("/clock/advance", json={"seconds": 1}).raise_for_status()
         receiver.wait_for(n)
+    settled(control, "account.updated", 5)
     control.post("/clock/advance", json={"seconds": 86400}).raise_for_status()
     assert len(receiver.quiet_for(0.5)) == 5, "five attempts, then no more"
     (event,) = control.get("/webhooks/events", params={"event_type": "account.updated"}).json()[

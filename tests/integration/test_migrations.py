@@ -149,3 +149,23 @@ def test_every_migration_downgrades_and_upgrades_again(open_empty: OpenEmpty) ->
     assert current_revision(db.engine) is None
     run_alembic(db.engine, "upgrade", "head")
     assert schema_details(db.engine) == before
+
+
+def test_existing_connections_get_their_entity(open_empty: OpenEmpty) -> None:
+    db = open_empty("e")
+    run_alembic(db.engine, "upgrade", "0004")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO connections (id, company_id, entity_id, provider_id, status, seed, "
+                "employee_size, created_at, sync_version, job_completion_status, change_version) "
+                "VALUES ('c1', 'co1', 'e1', 'gusto', 'connected', 1, 2, '2026-01-01T00:00:00Z', "
+                "1, 'complete', 0)"
+            )
+        )
+    run_alembic(db.engine, "upgrade", "head")
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, connection_id, position, company_id, disconnected_at FROM entities")
+        ).all()
+    assert [tuple(r) for r in rows] == [("e1", "c1", 0, "co1", None)]

@@ -129,3 +129,19 @@ def test_writes_that_change_what_callers_see_mark_it_themselves(services: Servic
     assert bumped(lambda: services.sync_jobs.configure(principal, "error"))
     assert bumped(lambda: services.sync_jobs.enqueue_data_sync(principal))
     assert bumped(lambda: services.connections.disconnect(principal))
+
+
+def test_a_change_a_hook_marks_is_bumped_with_the_rest(services: Services) -> None:
+    a, b = new_connection(services), new_connection(services)
+    start_b = version(services, b)
+
+    def follow(uow: UnitOfWork, changed: frozenset[str], events: tuple[object, ...]) -> None:
+        if a in changed:
+            uow.mark_changed(b)
+
+    services.db.hooks.before_commit.append(follow)
+    with UnitOfWork(services.db, write=True) as uow:
+        uow.mark_changed(a)
+        uow.commit()
+    assert version(services, b) == start_b + 1
+    assert b in uow.committed_versions

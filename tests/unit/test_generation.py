@@ -30,8 +30,8 @@ from finch_sandbox.services.generation import (
     generate_company,
     generate_employees,
     generate_pay_statement,
+    is_business_day,
     new_uuid,
-    pay_periods,
     summarize_payment,
 )
 
@@ -239,12 +239,18 @@ def test_people_look_real() -> None:
         assert 18 <= age <= 70
         start = date.fromisoformat(job["start_date"])
         assert start < TODAY
+        home = person["residence"]
         leap_day = (dob.month, dob.day) == (2, 29)
         assert start >= date(dob.year + 18, dob.month, 28 if leap_day else dob.day)
         home = person["residence"]
         assert home["country"] == "US" and re.fullmatch(r"[A-Z]{2}", home["state"])
         assert re.fullmatch(r"\d{5}", home["postal_code"])
-        assert job["location"] in company.company["locations"]
+        remote = next(f["value"] for f in job["custom_fields"] if f["name"] == "Remote")
+        if remote:
+            assert job["location"] == {**home, "name": "Remote"}
+        else:
+            assert job["location"] in company.company["locations"]
+        assert is_business_day(start)
         if job["is_active"]:
             assert job["end_date"] is None and job["employment_status"] == "active"
         else:
@@ -315,7 +321,7 @@ def check_statement(statement: dict[str, Any]) -> None:
     deductions = sum(d["amount"] for d in statement["employee_deductions"])
     assert net == gross - employee_taxes - deductions
     assert 0 <= net <= gross
-    assert statement["type"] == "regular_payroll"
+    assert statement["type"] in ("regular_payroll", "off_cycle_payroll", "one_time_payment")
     assert statement["payment_method"] in ("direct_deposit", "check")
     hours = [e["hours"] for e in statement["earnings"] if e["hours"] is not None]
     assert statement["total_hours"] == sum(hours)
@@ -349,7 +355,8 @@ def test_pay_arithmetic(size: int, full: bool) -> None:
 def test_statement_contents() -> None:
     people = by_id(company_of(1000))
     seen: Counter[str] = Counter()
-    for statement in company_of(1000).payments[-1].pay_statements:
+    statements = [s for item in company_of(1000).payments for s in item.pay_statements]
+    for statement in statements:
         job = people[statement["individual_id"]].employment
         earnings = {e["type"] for e in statement["earnings"]}
         if job["employment"]["type"] == "contractor":
@@ -362,14 +369,10 @@ def test_statement_contents() -> None:
         for tax in ("Social Security", "Medicare"):
             assert (tax, "fica", False) in taxes and (f"{tax} Employer", "fica", True) in taxes
         assert ("Federal Income Tax", "federal", False) in taxes
-        gross = cents(statement["gross_pay"])
-        social = next(t["amount"] for t in statement["taxes"] if t["name"] == "Social Security")
-        cafeteria = sum(
-            d["amount"] for d in statement["employee_deductions"] if d["type"].startswith("s125")
-        )
-        assert social == round((gross - cafeteria) * 0.062)
-        if job["location"]["state"] in ("CA", "NY", "MA", "IL", "CO", "GA", "PA"):
-            assert any(t["type"] == "state" for t in statement["taxes"])
+        assert ("FUTA", "federal", True) in taxes
+        home = people[statement["individual_id"]].individual["residence"]["state"]
+        if home in ("CA", "NY", "MA", "IL", "CO", "GA", "PA"):
+            assert any(t["type"] == "state" and not t["employer"] for t in statement["taxes"])
         if job["income"]["unit"] == "hourly":
             seen["hourly"] += 1
             assert "wage" in earnings
@@ -388,57 +391,62 @@ def test_statement_contents() -> None:
 
 def test_full_history_calendar() -> None:
     company = company_of(60)
-    periods = [p.payment["pay_period"] for p in company.payments]
+    regular = [p for p in company.payments if p.pay_statements[0]["type"] == "regular_payroll"]
     pay_dates = [date.fromisoformat(p.payment["pay_date"]) for p in company.payments]
     assert pay_dates == sorted(pay_dates)
     assert pay_dates[0] >= date(TODAY.year - 1, 1, 1)
-    assert pay_dates[0] - timedelta(days=14) < date(TODAY.year - 1, 1, 1)
-    assert pay_dates[-1] <= TODAY < pay_dates[-1] + timedelta(days=14)
-    for period, paid, item in zip(periods, pay_dates, company.payments, strict=True):
-        start, end = (
-            date.fromisoformat(period["start_date"]),
-            date.fromisoformat(period["end_date"]),
-        )
-        assert (end - start).days == 13
-        assert paid.weekday() == 4 and paid > end
-        debit = date.fromisoformat(item.payment["debit_date"])
-        assert debit == paid - timedelta(days=1)
-        assert item.payment["pay_frequencies"] == ["bi_weekly"]
-    for earlier, later in itertools.pairwise(periods):
-        assert date.fromisoformat(later["start_date"]) - date.fromisoformat(
-            earlier["end_date"]
-        ) == timedelta(days=1)
+    assert pay_dates[0] - timedelta(days=35) < date(TODAY.year - 1, 1, 1)
+    assert pay_dates[-1] <= TODAY
+    groups = {g["id"]: g for g in company.pay_groups}
+    for group_id, group in groups.items():
+        mine = [p.payment for p in regular if p.payment["pay_group_ids"] == [group_id]]
+        assert mine and all(p["pay_frequencies"] == group["pay_frequencies"] for p in mine)
+        assert TODAY - date.fromisoformat(mine[-1]["pay_date"]) < timedelta(days=40)
+        for earlier, later in itertools.pairwise(p["pay_period"] for p in mine):
+            # Consecutive periods of one group tile the calendar.
+            gap = date.fromisoformat(later["start_date"]) - date.fromisoformat(earlier["end_date"])
+            assert gap == timedelta(days=1)
+    for item in company.payments:
+        payment = item.payment
+        paid, debit = date.fromisoformat(payment["pay_date"]), payment["debit_date"]
+        assert is_business_day(paid) and is_business_day(date.fromisoformat(debit))
+        assert paid >= date.fromisoformat(payment["pay_period"]["end_date"]) - timedelta(days=3)
 
 
-def test_large_company_gets_one_pay_period_unless_asked() -> None:
-    (only,) = company_of(300).payments
-    assert only.payment["pay_date"] == company_of(60).payments[-1].payment["pay_date"]
-    assert len(company_of(150, full=True).payments) == len(company_of(60).payments)
-    assert len(company_of(100).payments) > 1
-
-
-@pytest.mark.parametrize("today", [date(2025, 1, 3), date(2025, 6, 20), date(2026, 2, 28)])
-def test_pay_periods_end_at_today(today: date) -> None:
-    (latest,) = pay_periods(today, full_history=False)
-    assert latest.pay_date <= today < latest.pay_date + timedelta(days=14)
-    history = pay_periods(today, full_history=True)
-    assert history[-1] == latest and history[0].pay_date >= date(today.year - 1, 1, 1)
+def test_large_company_gets_one_payment_per_group_unless_asked() -> None:
+    large = company_of(300)
+    assert len(large.payments) == len(large.pay_groups)
+    assert {g for p in large.payments for g in p.payment["pay_group_ids"]} == {
+        g["id"] for g in large.pay_groups
+    }
+    assert len(company_of(150, full=True).payments) > 20
+    assert len(company_of(100).payments) > 20
 
 
 def test_only_people_employed_in_a_period_are_paid() -> None:
     for size, full in ((60, False), (300, False)):
         company = company_of(size, full=full)
         people = by_id(company)
+        members = {g["id"]: set(g["individual_ids"]) for g in company.pay_groups}
         for item in company.payments:
             period = item.payment["pay_period"]
             paid = set(item.payment["individual_ids"])
+            assert paid <= people.keys()
+            if item.pay_statements[0]["type"] != "regular_payroll":
+                continue
+            (group_id,) = item.payment["pay_group_ids"]
             for employee in company.employees:
                 job = employee.employment
                 employed = job["start_date"] <= period["end_date"] and (
                     job["end_date"] is None or job["end_date"] >= period["start_date"]
                 )
-                assert (employee.individual["id"] in paid) == employed
-            assert paid <= people.keys()
+                if employee.away is not None:
+                    left, back = (d.isoformat() for d in employee.away)
+                    employed = employed and not (
+                        left <= period["start_date"] and period["end_date"] < back
+                    )
+                expected = employed and employee.individual["id"] in members[group_id]
+                assert (employee.individual["id"] in paid) == expected
 
 
 def test_summarize_payment_tolerates_sparse_statements() -> None:
@@ -513,6 +521,7 @@ def test_field_support_nulls_unsupported_fields() -> None:
         assert employee.employment["manager"] == original.employment["manager"]
     assert any(e.individual["gender"] is not None for e in plain.employees)
     assert company.payments == plain.payments  # Gusto supports every payroll field
+    assert company.pay_groups == plain.pay_groups
     assert_valid("company", company.company)
     assert_valid("individual", company.employees[0].individual)
     assert_valid("employment", company.employees[0].employment)

@@ -61,6 +61,40 @@ def test_settings_env_round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings() == original
 
 
+def test_the_default_data_dir_is_the_users_whatever_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.resolved_data_dir == tmp_path / "xdg" / "finch-sandbox"
+    assert settings.resolved_database_url == (
+        f"sqlite:///{tmp_path}/xdg/finch-sandbox/finch_sandbox.db"
+    )
+    assert not (tmp_path / "xdg").exists(), "resolving the path creates nothing"
+
+
+def test_a_relative_data_dir_is_made_absolute(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings(data_dir=Path("here")).resolved_data_dir == tmp_path / "here"
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:4010"),
+        ("0.0.0.0", "http://127.0.0.1:4010"),
+        ("::", "http://[::1]:4010"),
+        ("::1", "http://[::1]:4010"),
+        ("sandbox.internal", "http://sandbox.internal:4010"),
+    ],
+)
+def test_local_url_reaches_the_server_the_settings_start(host: str, url: str) -> None:
+    assert Settings(host=host).local_url == url
+
+
 def test_a_webhook_secret_must_be_base64(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "not base64!")
     with pytest.raises(ValidationError, match="base64"):

@@ -1,4 +1,4 @@
-"""GET /introspect and POST /disconnect: what a token is, and ending it."""
+"""GET /introspect, POST /disconnect and POST /disconnect-entity: what a token is, and ending it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from finch_sandbox.api.cacheability import reads, writes
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.account import introspection
+from finch_sandbox.api.schemas.common import WireModel
 
 router = APIRouter(tags=["Management"])
+
+
+class DisconnectEntityParams(WireModel):
+    entity_ids: list[str]
 
 
 @router.get("/introspect")
@@ -23,4 +28,13 @@ def introspect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
 @writes()
 def disconnect(principal: CurrentPrincipal, services: ServicesDep) -> Response:
     services.connections.disconnect(principal)
+    return json_response({"status": "success"})
+
+
+@router.post("/disconnect-entity")
+@writes()
+def disconnect_entity(
+    body: DisconnectEntityParams, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    services.connections.disconnect_entities(principal, body.entity_ids)
     return json_response({"status": "success"})

@@ -13,23 +13,12 @@ from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas import hris as wire
 from finch_sandbox.api.schemas.common import IsoDate, WireModel
-from finch_sandbox.errors import BadRequest
 from finch_sandbox.services.employer_data import PayStatementRequest
-from finch_sandbox.services.principal import Principal
+from finch_sandbox.services.entities import entity_scope
 
 router = APIRouter(tags=["Organization", "Payroll"])
 
 EntityIds = Annotated[list[str] | None, Query(alias="entity_ids[]")]
-
-
-def _check_entity(principal: Principal, entity_ids: list[str] | None) -> None:
-    """Single-entity connections accept their own entity id, and only it (behavior.md §3.2)."""
-    if not entity_ids:
-        return
-    if len(entity_ids) > 1:
-        raise BadRequest("[query:entity_ids]: at most one entity id per request")
-    if entity_ids[0] != principal.entity_id:
-        raise BadRequest(f"[query:entity_ids]: unknown entity id '{entity_ids[0]}'")
 
 
 class IndividualRequest(WireModel):
@@ -64,8 +53,8 @@ class PayStatementBatchParams(WireModel):
 def get_company(
     principal: CurrentPrincipal, services: ServicesDep, entity_ids: EntityIds = None
 ) -> Response:
-    _check_entity(principal, entity_ids)
-    return json_response(services.employer_data.company(principal))
+    entity = entity_scope(principal, entity_ids)
+    return json_response(services.employer_data.company(principal, entity_id=entity))
 
 
 @router.get("/employer/directory")
@@ -77,8 +66,8 @@ def get_directory(
     offset: int | None = None,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
-    page = services.employer_data.directory(principal, limit=limit, offset=offset)
+    entity = entity_scope(principal, entity_ids)
+    page = services.employer_data.directory(principal, limit=limit, offset=offset, entity_id=entity)
     return json_response(wire.directory(page))
 
 
@@ -90,11 +79,15 @@ def get_individuals(
     services: ServicesDep,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     include_ssn = body.options is not None and "ssn" in body.options.include
     ids = [item.individual_id for item in body.requests]
     return json_response(
-        wire.batch(services.employer_data.individuals(principal, ids, include_ssn=include_ssn))
+        wire.batch(
+            services.employer_data.individuals(
+                principal, ids, include_ssn=include_ssn, entity_id=entity
+            )
+        )
     )
 
 
@@ -106,9 +99,11 @@ def get_employments(
     services: ServicesDep,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     ids = [item.individual_id for item in body.requests]
-    return json_response(wire.batch(services.employer_data.employments(principal, ids)))
+    return json_response(
+        wire.batch(services.employer_data.employments(principal, ids, entity_id=entity))
+    )
 
 
 @router.get("/employer/payment")
@@ -120,9 +115,11 @@ def get_payments(
     end_date: Annotated[IsoDate, Query()],
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     return json_response(
-        services.employer_data.payments(principal, start_date=start_date, end_date=end_date)
+        services.employer_data.payments(
+            principal, start_date=start_date, end_date=end_date, entity_id=entity
+        )
     )
 
 
@@ -134,8 +131,10 @@ def get_pay_statements(
     services: ServicesDep,
     entity_ids: EntityIds = None,
 ) -> Response:
-    _check_entity(principal, entity_ids)
+    entity = entity_scope(principal, entity_ids)
     requests = [PayStatementRequest(r.payment_id, r.limit, r.offset) for r in body.requests]
     return json_response(
-        wire.pay_statements(services.employer_data.pay_statements(principal, requests))
+        wire.pay_statements(
+            services.employer_data.pay_statements(principal, requests, entity_id=entity)
+        )
     )

@@ -31,20 +31,16 @@ def introspection(found: Introspection) -> dict[str, Any]:
             for m in found.methods
         ],
         "company_id": principal.company_id,
-        "customer_email": None,
-        "customer_id": None,
-        "customer_name": None,
+        "customer_email": found.customer_email,
+        "customer_id": found.customer_id,
+        "customer_name": found.customer_name,
         "entities": [
-            {
-                "id": principal.entity_id,
-                "name": found.legal_name,
-                "source_id": None,
-                "status": found.status,
-            }
+            {"id": e.id, "name": e.name, "source_id": e.source_id, "status": e.status}
+            for e in found.entities
         ],
         "manual": principal.is_assisted,
         "payroll_provider_id": principal.provider_id,
-        "username": None,
+        "username": found.username,
     }
 
 

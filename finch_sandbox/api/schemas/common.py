@@ -2,48 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from finch_sandbox.api.schemas.constraints import IsoDate, Uuid, storable
+
+__all__ = ["IsoDate", "Location", "Uuid", "WireModel", "sent_fields"]
 
 
 class WireModel(BaseModel):
-    """Strict about types (Finch rejects "20" for an integer), lenient about unknown keys."""
+    """Strict about types (Finch rejects "20" for an integer), lenient about unknown keys; every
+    value must be one that can be stored and answered (constraints.storable)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
+    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False)
 
-
-def _iso_date(value: str) -> str:
-    try:
-        date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError("must be a date in YYYY-MM-DD form") from exc
-    if len(value) != 10:
-        raise ValueError("must be a date in YYYY-MM-DD form")
-    return value
-
-
-IsoDate = Annotated[str, AfterValidator(_iso_date)]
-
-Uuid = Annotated[
-    str,
-    AfterValidator(lambda v: v if _looks_like_uuid(v) else _raise("must be a UUID")),
-]
-
-
-def _looks_like_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _raise(message: str) -> str:
-    raise ValueError(message)
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable(value)
 
 
 AuthenticationType = Literal["credential", "api_token", "oauth", "assisted"]

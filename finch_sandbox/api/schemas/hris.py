@@ -6,24 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from finch_sandbox.services.directory import stored_entry
 from finch_sandbox.services.employer_data import BatchItem, DirectoryPage, PayStatementPage
 
 
 def directory_entry(employee: dict[str, Any]) -> dict[str, Any]:
-    """An `IndividualInDirectory`, derived from the employee's individual and employment."""
-    individual = employee["individual"]
-    employment = employee["employment"]
-    department = employment.get("department")
-    manager = employment.get("manager")
-    return {
-        "id": individual["id"],
-        "first_name": individual.get("first_name"),
-        "middle_name": individual.get("middle_name"),
-        "last_name": individual.get("last_name"),
-        "manager": {"id": manager["id"]} if manager and manager.get("id") else None,
-        "department": {"name": department.get("name")} if department else None,
-        "is_active": employment.get("is_active"),
-    }
+    """An `IndividualInDirectory`: the employee's own entry, nulled by the directory's catalog
+    rules, or one derived from the individual and employment (services/directory.py)."""
+    return stored_entry(employee)
 
 
 def directory(page: DirectoryPage) -> dict[str, Any]:

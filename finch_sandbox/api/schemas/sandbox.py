@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from finch_sandbox.api.schemas.common import (
     AuthenticationType,
@@ -15,6 +15,7 @@ from finch_sandbox.api.schemas.common import (
     Uuid,
     WireModel,
 )
+from finch_sandbox.api.schemas.constraints import TenDigitPhone, check_total
 
 
 class ConnectionCreateParams(WireModel):
@@ -78,7 +79,7 @@ class CompanyUpdateParams(WireModel):
     legal_name: str | None
     locations: list[Location | None] | None
     primary_email: str | None
-    primary_phone_number: str | None
+    primary_phone_number: TenDigitPhone | None
 
 
 class Email(WireModel):
@@ -256,8 +257,27 @@ class PayStatementInput(WireModel):
     total_hours: float | int | None = None
     type: Literal["off_cycle_payroll", "one_time_payment", "regular_payroll"] | None = None
 
+    def amounts(self) -> list[int | None]:
+        return [
+            self.gross_pay,
+            self.net_pay,
+            *(e.amount for e in self.earnings),
+            *(d.amount for d in self.employee_deductions),
+            *(c.amount for c in self.employer_contributions),
+            *(t.amount for t in self.taxes),
+        ]
+
 
 class PaymentCreateParams(WireModel):
     start_date: IsoDate | None = None
     end_date: IsoDate | None = None
     pay_statements: list[PayStatementInput] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _totals_fit(self) -> PaymentCreateParams:
+        # The payment's totals are sums over every statement's lines (and hours likewise).
+        check_total([a for s in self.pay_statements for a in s.amounts()], "the amounts")
+        hours = [e.hours for s in self.pay_statements for e in s.earnings]
+        hours += [s.total_hours for s in self.pay_statements]
+        check_total([round(h) if h is not None else None for h in hours], "the hours")
+        return self

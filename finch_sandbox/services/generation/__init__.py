@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from faker import Faker
 
+from finch_sandbox.services.directory import directory_entry
+from finch_sandbox.services.generation.calendar import (
+    PayCalendar,
+    PayPeriod,
+    add_business_days,
+    federal_holidays,
+    is_business_day,
+)
 from finch_sandbox.services.generation.company import DEPARTMENTS, make_company
 from finch_sandbox.services.generation.employment import (
     build_employee,
@@ -19,11 +27,17 @@ from finch_sandbox.services.generation.employment import (
     generate_employees,
     plan_org,
 )
-from finch_sandbox.services.generation.fields import apply_field_support
+from finch_sandbox.services.generation.fields import apply_field_support, field_pruner
+from finch_sandbox.services.generation.pay_history import (
+    GeneratedPayment,
+    PayGroup,
+    generate_pay_history,
+    plan_pay_groups,
+)
 from finch_sandbox.services.generation.payroll import (
     employed_between,
+    employed_spans,
     generate_pay_statement,
-    pay_periods,
     summarize_payment,
 )
 from finch_sandbox.services.generation.people import CompanyContext, GeneratedEmployee, new_uuid
@@ -33,22 +47,23 @@ __all__ = [
     "GeneratedCompany",
     "GeneratedEmployee",
     "GeneratedPayment",
+    "PayCalendar",
+    "PayGroup",
+    "PayPeriod",
+    "add_business_days",
     "apply_field_support",
+    "employed_between",
+    "employed_spans",
+    "federal_holidays",
     "fill_employee",
     "generate_company",
     "generate_employees",
     "generate_pay_statement",
+    "is_business_day",
     "new_uuid",
-    "pay_periods",
     "plan_org",
     "summarize_payment",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class GeneratedPayment:
-    payment: dict[str, Any]
-    pay_statements: list[dict[str, Any]]  # one per individual paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +71,8 @@ class GeneratedCompany:
     company: dict[str, Any]
     employees: list[GeneratedEmployee]
     payments: list[GeneratedPayment]  # oldest first
+    # `PayGroupRetrieveResponse` documents (see pay_history.py); empty without payroll.
+    pay_groups: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _stream(seed: int, name: str) -> random.Random:
@@ -70,12 +87,16 @@ def generate_company(
     today: date,
     full_pay_history: bool = False,
     supported_fields: dict[str, Any] | None = None,
+    payroll: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> GeneratedCompany:
     """A whole employer from `seed`: the same arguments always give equal output.
 
-    Companies of up to 100 people (or any size with `full_pay_history`) get bi-weekly payroll
-    from 1 January of last year; larger ones get only the latest pay period, as Finch does.
+    Companies of up to 100 people (or any size with `full_pay_history`) get payroll from 1
+    January of last year; larger ones only each pay group's latest payment, as Finch does.
+    Without `payroll` (a provider that offers no payroll products) there are no pay groups
+    and no payments. `supported_fields` nulls what the provider cannot read, each product
+    under its own catalog entry (the directory's entries under `directory.individuals`).
     """
     if employee_size < 0:
         raise ValueError("employee_size must not be negative")
@@ -96,73 +117,39 @@ def generate_company(
             progress(done)
     _number_by_hire_date(employees, company_rng)
     company["primary_email"] = _admin_email(employees) or company["primary_email"]
-    payments = generate_pay_history(
-        rng=_stream(seed, "payroll"),
-        employees=employees,
-        today=today,
-        full_history=full_pay_history or employee_size <= 100,
-        pay_group_id=new_uuid(company_rng),
-    )
+    payments: list[GeneratedPayment] = []
+    pay_groups: list[dict[str, Any]] = []
+    if payroll:
+        groups = plan_pay_groups(_stream(seed, "pay_groups"), employees)
+        pay_groups = [group.doc() for group in groups]
+        payments = generate_pay_history(
+            rng=_stream(seed, "payroll"),
+            groups=groups,
+            today=today,
+            full_history=full_pay_history or employee_size <= 100,
+        )
     if supported_fields is not None:
         company = apply_field_support("company", company, supported_fields)
+        individual, employment, directory, payment, pay_statement = (
+            field_pruner(kind, supported_fields)
+            for kind in ("individual", "employment", "directory", "payment", "pay_statement")
+        )
         employees = [
             GeneratedEmployee(
-                apply_field_support("individual", e.individual, supported_fields),
-                apply_field_support("employment", e.employment, supported_fields),
+                individual(e.individual),
+                employment(e.employment),
+                directory=directory(directory_entry(e.individual, e.employment)),
+                away=e.away,
             )
             for e in employees
         ]
         payments = [
-            GeneratedPayment(
-                apply_field_support("payment", p.payment, supported_fields),
-                [
-                    apply_field_support("pay_statement", s, supported_fields)
-                    for s in p.pay_statements
-                ],
-            )
+            GeneratedPayment(payment(p.payment), [pay_statement(s) for s in p.pay_statements])
             for p in payments
         ]
     if progress is not None:
         progress(employee_size)
-    return GeneratedCompany(company, employees, payments)
-
-
-def generate_pay_history(
-    *,
-    rng: random.Random,
-    employees: list[GeneratedEmployee],
-    today: date,
-    full_history: bool,
-    pay_group_id: str,
-) -> list[GeneratedPayment]:
-    """A regular payroll per period, paying everyone employed during some of it."""
-    spans = [(e, *employed_between(e.employment)) for e in employees]
-    payments: list[GeneratedPayment] = []
-    for period in pay_periods(today, full_history=full_history):
-        lo, hi = period.start.toordinal(), period.end.toordinal()
-        statements = [
-            generate_pay_statement(
-                rng=rng,
-                employee=e,
-                pay_period=(period.start, period.end),
-                pay_frequency="bi_weekly",
-            )
-            for e, first, last in spans
-            if first <= hi and last >= lo
-        ]
-        if not statements:
-            continue
-        payment = summarize_payment(
-            payment_id=new_uuid(rng),
-            pay_period=(period.start, period.end),
-            pay_date=period.pay_date,
-            debit_date=period.debit_date,
-            pay_statements=statements,
-            pay_frequency="bi_weekly",
-            pay_group_ids=[pay_group_id],
-        )
-        payments.append(GeneratedPayment(payment, statements))
-    return payments
+    return GeneratedCompany(company, employees, payments, pay_groups)
 
 
 def _number_by_hire_date(employees: list[GeneratedEmployee], rng: random.Random) -> None:

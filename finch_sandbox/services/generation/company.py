@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,7 @@ from finch_sandbox.services.generation.people import (
 CEO_LEVEL = 6
 HEAD_LEVEL = 5
 MANAGER_LEVEL = 3
-TECH, OPS = 0, 1
+TECH, OPS, NONPROFIT = 0, 1, 2  # company archetypes; a department weighs in each
 # Pay relative to a department's mid-level salary: junior, mid, senior, manager, director, head.
 _LEVEL_PAY = (0.76, 1.0, 1.27, 1.42, 1.72, 2.05)
 _TECH_HUBS = {"San Francisco", "San Jose", "Seattle", "Austin", "New York", "Boston", "Denver"}
@@ -49,6 +49,11 @@ _EIN_PREFIXES = (10, 12, 20, 26, 27, 30, 32, 35, 36, 37, 38, 41, 45, 46, 47, 51,
                  99)  # fmt: skip
 
 
+_TEAMSTERS = ("IBT", ("Local 120", "Local 455", "Local 705", "Local 727", "Local 952"))
+_BUILDING_SERVICES = ("SEIU", ("Local 32BJ", "Local 1", "Local 26", "Local 105"))
+_PUBLIC_SERVICE = ("AFSCME", ("Local 2620", "Local 2910", "Local 3090"))
+
+
 @dataclass(frozen=True, slots=True)
 class DeptSpec:
     parents: tuple[str, ...]  # the first of these the company has becomes the parent
@@ -57,13 +62,14 @@ class DeptSpec:
     director: str
     head: str
     salary: int  # mid-level yearly USD
-    weights: tuple[float, float]  # headcount share in a tech / an operations company
+    weights: tuple[float, ...]  # headcount share in a tech / an operations / a non-profit org
     hourly: float = 0.0  # share of individual contributors paid by the hour
     wage: tuple[float, float] = (18.0, 30.0)  # USD per hour for them
     class_code: str = "8810"  # workers' comp: clerical office employees
     chief: str | None = None  # head title once the company is large
     contractors: float = 0.05
-    union: float = 0.0
+    union: float = 0.0  # share of hourly employees in a union ...
+    union_name: tuple[str, tuple[str, ...]] | None = None  # ... this one: code and locals
 
 
 def _d(
@@ -135,15 +141,15 @@ DEPARTMENTS: dict[str, DeptSpec] = {
     "Warehouse": _d("Operations", "Warehouse Associate|Forklift Operator|Inventory Lead",
                     "Warehouse Supervisor", "Warehouse Manager", "Director of Distribution",
                     50_000, 0, 20, hourly=0.93, wage=(17.0, 26.0), class_code="8292",
-                    contractors=0.02, union=0.3),
+                    contractors=0.02, union=0.3, union_name=_TEAMSTERS),
     "Logistics": _d("Operations", "Delivery Driver|Logistics Coordinator|Senior Logistics "
                     "Coordinator", "Dispatch Supervisor", "Logistics Manager", "Director of "
                     "Logistics", 54_000, 0, 8, hourly=0.7, wage=(19.0, 31.0), class_code="7219",
-                    union=0.3),
+                    union=0.3, union_name=_TEAMSTERS),
     "Facilities": _d("Operations", "Facilities Technician|Maintenance Technician|Senior "
                      "Facilities Technician", "Facilities Supervisor", "Facilities Manager",
                      "Director of Facilities", 58_000, 0.5, 3, hourly=0.8, wage=(19.0, 34.0),
-                     class_code="9015", union=0.2),
+                     class_code="9015", union=0.2, union_name=_BUILDING_SERVICES),
     "Finance": _d("", "Junior Financial Analyst|Financial Analyst|Senior Financial Analyst",
                   "Finance Manager", "Director of Finance", "VP of Finance", 96_000, 2, 2,
                   chief="Chief Financial Officer"),
@@ -161,7 +167,23 @@ DEPARTMENTS: dict[str, DeptSpec] = {
     "IT": _d("", "IT Support Technician|Systems Administrator|Senior Systems Administrator",
              "IT Manager", "Director of IT", "Head of IT", 86_000, 1.5, 2, hourly=0.15,
              wage=(22.0, 34.0)),
+    # A non-profit's own work: its programs, and the fundraising that pays for them.
+    "Programs": _d("", "Program Assistant|Program Coordinator|Senior Program Coordinator",
+                   "Program Manager", "Director of Programs", "VP of Programs", 58_000, 0, 0,
+                   hourly=0.3, wage=(18.0, 27.0), class_code="8864", union=0.15,
+                   union_name=_PUBLIC_SERVICE, chief="Chief Program Officer"),
+    "Development": _d("", "Development Assistant|Development Associate|Senior Development "
+                      "Officer", "Development Manager", "Director of Development",
+                      "VP of Development", 68_000, 0, 0, chief="Chief Development Officer"),
 }  # fmt: skip
+# Headcount weights in a non-profit: no product engineering, sales floor or warehouse.
+_NONPROFIT_WEIGHTS = {"Programs": 14, "Development": 4, "Marketing": 1.5, "Operations": 2,
+                      "Finance": 1.5, "Accounting": 1.5, "People": 1.5, "Recruiting": 0.5,
+                      "IT": 1, "Facilities": 1, "Legal": 0.3, "Customer Support": 1}  # fmt: skip
+DEPARTMENTS = {
+    name: replace(spec, weights=(*spec.weights[:2], _NONPROFIT_WEIGHTS.get(name, 0.0)))
+    for name, spec in DEPARTMENTS.items()
+}
 TITLE_LEVELS: dict[str, tuple[str, int]] = {}
 for _name, _spec in DEPARTMENTS.items():
     for _level, _title in enumerate((*_spec.ic, _spec.manager, _spec.director, _spec.head)):
@@ -204,7 +226,7 @@ def spec_for(department: str | None) -> DeptSpec:
         f"Director of {name}",
         f"Head of {name}",
         75_000,
-        (1, 1),
+        (1, 1, 1),
     )
 
 
@@ -278,7 +300,8 @@ def routing_number(rng: random.Random) -> str:
 
 def _pick_departments(rng: random.Random, size: int, archetype: int) -> list[dict[str, Any]]:
     wanted = min(12, max(6, 6 + int(math.log2(max(size, 1) / 10 + 1)) + rng.randint(0, 2)))
-    chosen = {"Executive"}
+    # A non-profit exists for its programs, whatever else it staffs.
+    chosen = {"Executive", "Programs"} if archetype == NONPROFIT else {"Executive"}
     while len(chosen) < wanted:
         eligible = [
             n
@@ -312,7 +335,11 @@ def _company_name(fake: Faker, rng: random.Random, archetype: int, entity: str) 
         base = base.removesuffix(junk)
     if entity == "non_profit":
         base = f"{fake.last_name()} {rng.choice(_CAUSES)}"
-    elif not any(w in base for w in (",", " and ", " Group")) and rng.random() < 0.7:
+    elif (
+        archetype != NONPROFIT
+        and not any(w in base for w in (",", " and ", " Group"))
+        and (rng.random() < 0.7)
+    ):
         base = f"{base} {rng.choice(_INDUSTRY_WORDS[archetype])}"
     return f"{base} {_SUFFIXES[entity]}".strip()
 
@@ -321,8 +348,13 @@ def make_company(
     rng: random.Random, fake: Faker, size: int, today: date
 ) -> tuple[dict[str, Any], int, date]:
     """(`Company` document, archetype, founding date)."""
-    archetype = TECH if rng.random() < 0.65 else OPS
     entity = rng.choices(_ENTITIES, _ENTITY_WEIGHTS)[0]
+    if entity == "non_profit":
+        archetype = NONPROFIT
+    elif entity == "cooperative":
+        archetype = OPS  # co-ops are grocers, farms and distributors, rarely software
+    else:
+        archetype = TECH if rng.random() < 0.65 else OPS
     if entity == "sole_proprietor" and size > 25:
         entity = "llc"
     subtype = (

@@ -9,9 +9,10 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from finch_sandbox.services.generation.calendar import next_business_day, previous_business_day
 from finch_sandbox.services.generation.company import (
     CEO_LEVEL,
     HEAD_LEVEL,
@@ -33,6 +34,7 @@ from finch_sandbox.services.generation.people import (
     as_date,
     below,
     city_for,
+    commutes,
     make_individual,
     new_uuid,
 )
@@ -44,6 +46,8 @@ _SHIRTS = Weighted(("XS", "S", "M", "L", "XL", "XXL"), (4, 18, 30, 27, 15, 6))
 IC_LEVELS = Weighted((0, 1, 2), (30, 45, 25))  # junior, mid, senior
 _HOURLY_SUBTYPES = Weighted(("full_time", "part_time", "temp", "seasonal"), (70, 24, 4, 2))
 
+# Workers' comp codes of desk jobs (clerical, outside sales): the jobs that can be remote.
+_DESK_CLASS_CODES = frozenset({"8810", "8742"})
 _SPAN = 8  # the most direct reports a manager has before a layer of leads is added
 
 
@@ -173,7 +177,14 @@ def _draw_start(rng: random.Random, earliest: date, today: date, skew: float) ->
     latest = today.toordinal() - 1
     first = min(max(earliest.toordinal(), latest - 25 * 365), latest)
     # Companies grow, so recent hires outnumber veterans; skew > 1 favours recent dates.
-    return date.fromordinal(latest - int((latest - first) * rng.random() ** skew))
+    drawn = date.fromordinal(latest - int((latest - first) * rng.random() ** skew))
+    return _first_day(drawn, today)
+
+
+def _first_day(day: date, today: date) -> date:
+    """People start on a business day: the next one, or the one before if that is not past."""
+    later = next_business_day(day)
+    return later if later < today else previous_business_day(day)
 
 
 def build_employee(
@@ -188,21 +199,26 @@ def build_employee(
     spec = spec_for(role.department)
     kind = _kind_from(given, _draw_kind(rng, spec, role))
     employment_type, subtype, hourly = kind
-    location = given["location"] if "location" in given else ctx.pick_location(rng)
+    office = given["location"] if "location" in given else ctx.pick_location(rng)
     ages = (19, 24) if subtype == "intern" else _AGES[min(role.level, CEO_LEVEL)]
+    # Warehouse, drivers, facilities, programs: work that is done where it is.
+    on_site = spec.class_code not in _DESK_CLASS_CODES
     individual = make_individual(
         rng,
         individual_id=role.id,
         today=today,
         age_range=ages,
         domain=ctx.domain,
-        work_city=city_for(location, rng),
+        work_city=city_for(office, rng),
         taken_emails=ctx.taken_emails,
         partial=given,
+        on_site=on_site,
     )
     dob = as_date(individual["dob"]) or add_years(today, -35)
     if role.level >= CEO_LEVEL:
-        start = as_date(given.get("start_date")) or min(max(ctx.founded, add_years(dob, 24)), today)
+        start = as_date(given.get("start_date")) or _first_day(
+            min(max(ctx.founded, add_years(dob, 24)), today - timedelta(days=1)), today
+        )
     else:
         earliest = max(ctx.founded, add_years(dob, 18 if hourly else 21))
         skew = 1.2 if role.has_reports else 2.4
@@ -214,9 +230,24 @@ def build_employee(
     if isinstance(given.get("income"), dict):
         income = {**income, **given["income"]}
         history = [income]
+    away = _rehire(rng, start, today) if active and not role.has_reports else None
     annual = (income.get("amount") or 0) * (2080 if income.get("unit") == "hourly" else 1)
     is_employee = employment_type == "employee"
-    remote = rng.random() < 0.1 or (location or {}).get("city") != individual["residence"]["city"]
+    # Someone living outside commuting range of their office works from home, as do some who
+    # live near it; a remote employee's work location is their residence.
+    # The residence may be unknown (a sandbox edit may send null): then the office it is.
+    residence = individual.get("residence") or {}
+    remote = (
+        office is not None
+        and bool(residence)
+        and not on_site
+        and (
+            rng.random() < 0.1 or not commutes(str(residence.get("city")), str(office.get("city")))
+        )
+    )
+    location = office
+    if remote and "location" not in given:
+        location = {**residence, "name": "Remote"}
     flsa = (
         None
         if not is_employee
@@ -224,7 +255,7 @@ def build_employee(
         if income.get("unit") == "hourly"
         else ("non_exempt" if role.level <= 1 and annual < 58_000_00 else "exempt")
     )
-    union = is_employee and hourly and rng.random() < spec.union
+    union = spec.union_name if is_employee and hourly and rng.random() < spec.union else None
     title = given.get("title") or title_for(spec, role.level, ctx.headcount)
     if subtype == "intern" and "title" not in given:
         title = f"{spec.ic[1]} Intern"
@@ -244,16 +275,14 @@ def build_employee(
         if is_employee
         else None,
         "last_name": individual["last_name"],
-        "latest_rehire_date": _rehire(rng, start, today)
-        if active and not role.has_reports
-        else None,
+        "latest_rehire_date": away[1].isoformat() if away else None,
         "location": location,
         "manager": {"id": role.manager_id} if role.manager_id else None,
         "middle_name": individual["middle_name"],
         "start_date": start.isoformat(),
         "title": title,
-        "union_code": "IBT" if union else None,
-        "union_local": f"Local {rng.choice((120, 455, 705, 727, 952))}" if union else None,
+        "union_code": union[0] if union else None,
+        "union_local": rng.choice(union[1]) if union else None,
         "custom_fields": [
             {"name": "Shirt Size", "value": _SHIRTS.draw(rng)},
             {"name": "Remote", "value": remote},
@@ -277,7 +306,7 @@ def build_employee(
             employment[key] = _complete(key, given[key], employment)
     if "income" in given and "income_history" not in given:
         employment["income_history"] = [employment["income"]] if employment["income"] else None
-    return GeneratedEmployee(individual, employment)
+    return GeneratedEmployee(individual, employment, away=away)
 
 
 def _status(
@@ -302,11 +331,16 @@ def _status(
     return bool(active), status or ("active" if active else "terminated"), None if active else end
 
 
-def _rehire(rng: random.Random, start: date, today: date) -> str | None:
+def _rehire(rng: random.Random, start: date, today: date) -> tuple[date, date] | None:
+    """(separated, rehired) for the few who left after a year or more and came back a month
+    to a year later; both on business days, the rehire at least a month before `today`."""
     span = today.toordinal() - 30 - (start.toordinal() + 730)
     if span <= 0 or rng.random() >= 0.03:
         return None
-    return date.fromordinal(start.toordinal() + 730 + rng.randrange(span)).isoformat()
+    back = previous_business_day(date.fromordinal(start.toordinal() + 730 + rng.randrange(span)))
+    gap = 30 + rng.randrange(min(335, back.toordinal() - start.toordinal() - 395))
+    left = previous_business_day(date.fromordinal(back.toordinal() - gap))
+    return left, back
 
 
 _LOCATION_KEYS = ("city", "country", "line1", "line2", "postal_code", "state", "name", "source_id")

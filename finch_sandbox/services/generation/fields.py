@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 # Where each document kind's map sits inside `supported_fields`.
@@ -51,39 +53,89 @@ def apply_field_support(
     for an object applies to each element of a list of such objects (e.g. `accounts`), and an
     object whose every leaf is unsupported becomes null as a whole.
     """
+    return field_pruner(kind, supported_fields)(doc)
+
+
+def field_pruner(
+    kind: str, supported_fields: dict[str, Any] | None
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """`apply_field_support` for many documents of one kind: the map is read once, and parts
+    it supports entirely are passed through untouched (most of a pay statement, usually), which
+    is what makes nulling 10,000 people's documents cheap."""
     spec = section_for(kind, supported_fields)
     if spec is None:
-        return doc
-    out = dict(doc)
-    for key, rule in spec.items():
-        if key in out and key not in _KEPT:
-            out[key] = _prune(key, out[key], rule)
-    return out
+        return _unchanged
+    plan = tuple(
+        (key, compiled)
+        for key, rule in spec.items()
+        if key not in _KEPT and (compiled := _compile(rule)) is not _KEEP
+    )
+    if not plan:
+        return _unchanged
+
+    def prune(doc: dict[str, Any]) -> dict[str, Any]:
+        out = dict(doc)
+        for key, compiled in plan:
+            if key in out:
+                out[key] = _apply(key, out[key], compiled)
+        return out
+
+    return prune
 
 
-def _prune(key: str, value: Any, rule: Any) -> Any:
+def _unchanged(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc
+
+
+# A compiled rule: keep the value, null it, or a plan for an object (or each object of a list).
+_KEEP = "keep"
+_DROP = "drop"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    readable: bool  # anything of the object is supported; if not, the object becomes null
+    fields: tuple[tuple[str, Any], ...]  # (field, compiled rule) for the fields that change
+
+
+def _compile(rule: Any) -> Any:
     if rule is False:
-        return None
-    if not isinstance(rule, dict) or value is None:
-        return value
+        return _DROP
+    if not isinstance(rule, dict):
+        return _KEEP
     if not _any_supported(rule):
+        return _Plan(False, ())
+    fields = tuple(
+        (field, compiled)
+        for field, sub_rule in rule.items()
+        if (compiled := _compile(sub_rule)) is not _KEEP
+    )
+    return _Plan(True, fields) if fields else _KEEP
+
+
+def _apply(key: str, value: Any, compiled: Any) -> Any:
+    if compiled is _DROP or value is None:
+        return None
+    if not compiled.readable:
         return None
     if isinstance(value, list):
-        return [_prune_object(key, item, rule) for item in value]
+        return [_apply_object(key, item, compiled) for item in value]
     if isinstance(value, dict):
-        return _prune_object(key, value, rule)
+        return _apply_object(key, value, compiled)
     return value
 
 
-def _prune_object(key: str, value: Any, rule: dict[str, Any]) -> Any:
+def _apply_object(key: str, value: Any, plan: _Plan) -> Any:
     if not isinstance(value, dict):
         return value
     out = dict(value)
-    for field, sub_rule in rule.items():
+    not_nullable = _NOT_NULLABLE.get(key, ())
+    for field, compiled in plan.fields:
         if field not in out:
             continue
-        pruned = _prune(field, out[field], sub_rule)
-        if pruned is None and out[field] is not None and field in _NOT_NULLABLE.get(key, ()):
+        original = out[field]
+        pruned = _apply(field, original, compiled)
+        if pruned is None and original is not None and field in not_nullable:
             return None
         out[field] = pruned
     return out

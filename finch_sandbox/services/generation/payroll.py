@@ -1,79 +1,28 @@
-"""Payroll: the bi-weekly pay calendar, `PayStatement`s with US withholding, and `Payment`
-summaries whose totals are the sums of their statements, all in integer cents."""
+"""Payroll: `PayStatement`s (regular, off-cycle and one-time) with US withholding, and
+`Payment` summaries whose totals are the sums of their statements, all in integer cents.
+Taxes are computed in `taxes.py`; calendars are in `calendar.py`."""
 
 from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from finch_sandbox.services.generation.people import GeneratedEmployee, as_date
+from finch_sandbox.services.generation.taxes import Ledger, withhold
 
 PERIODS_PER_YEAR = {"annually": 1, "semi_annually": 2, "quarterly": 4, "monthly": 12,
                     "semi_monthly": 24, "bi_weekly": 26, "weekly": 52, "daily": 260,
                     "other": 26}  # fmt: skip
 _ANNUAL_FACTOR = {"yearly": 1, "quarterly": 4, "monthly": 12, "semi_monthly": 24,
                   "bi_weekly": 26, "weekly": 52, "daily": 260}  # fmt: skip
-# Pay calendar: 14-day periods Sunday..Saturday counted from this Sunday, paid the Friday after
-# the period ends (6 days later); the employer is debited one business day before, on Thursday,
-# so direct deposits can settle by payday.
-PAY_ANCHOR = date(2000, 1, 2)
-PERIOD_DAYS = 14
-PAY_LAG_DAYS = 6
-
-SOCIAL_SECURITY_RATE = 0.062
-MEDICARE_RATE = 0.0145
-# 2025 single-filer federal brackets (upper bound in USD, rate) after the standard deduction.
-_STANDARD_DEDUCTION = 15_000_00
-_BRACKETS = ((11_925_00, 0.10), (48_475_00, 0.12), (103_350_00, 0.22), (197_300_00, 0.24),
-             (250_525_00, 0.32), (626_350_00, 0.35), (float("inf"), 0.37))  # fmt: skip
-# Effective state withholding on wages; states missing here with a 0 rate levy none.
-_STATE_RATES = {"CA": 0.06, "OR": 0.075, "NY": 0.055, "NJ": 0.045, "MA": 0.05, "CT": 0.05,
-                "RI": 0.04, "PA": 0.0307, "MD": 0.0475, "DC": 0.06, "VA": 0.0475, "NC": 0.0425,
-                "GA": 0.0539, "AZ": 0.025, "UT": 0.0455, "CO": 0.044, "IL": 0.0495, "MN": 0.06,
-                "MI": 0.0425, "OH": 0.03, "IN": 0.0305, "MO": 0.045, "KY": 0.04, "WI": 0.05,
-                "NE": 0.05, "ID": 0.058, "NM": 0.04, "LA": 0.03, "OK": 0.0425, "AL": 0.04,
-                "FL": 0.0, "TX": 0.0, "WA": 0.0, "NV": 0.0, "TN": 0.0, "SD": 0.0, "WY": 0.0,
-                "AK": 0.0, "NH": 0.0}  # fmt: skip
-_LOCAL_TAXES = {("New York", "NY"): ("NYC Resident Tax", 0.035),
-                ("Brooklyn", "NY"): ("NYC Resident Tax", 0.035),
-                ("Philadelphia", "PA"): ("Philadelphia Wage Tax", 0.0375),
-                ("Columbus", "OH"): ("Columbus City Tax", 0.025),
-                ("Detroit", "MI"): ("Detroit City Tax", 0.024)}  # fmt: skip
 _COMMISSIONED = {"Sales", "Account Management"}
 # Biweekly medical premiums in cents by coverage tier (none, employee, +1, family).
 _MEDICAL_EMPLOYEE = (0, 45_00, 110_00, 195_00)
 _MEDICAL_EMPLOYER = (0, 260_00, 480_00, 720_00)
-
-
-@dataclass(frozen=True, slots=True)
-class PayPeriod:
-    start: date
-    end: date
-    pay_date: date
-    debit_date: date
-
-
-def _period(index: int) -> PayPeriod:
-    start = PAY_ANCHOR + timedelta(days=PERIOD_DAYS * index)
-    end = start + timedelta(days=PERIOD_DAYS - 1)
-    pay_date = end + timedelta(days=PAY_LAG_DAYS)
-    return PayPeriod(start, end, pay_date, pay_date - timedelta(days=1))
-
-
-def pay_periods(today: date, *, full_history: bool) -> list[PayPeriod]:
-    """Oldest first: the latest period paid by `today`, or with `full_history` every one paid
-    since 1 January of last year, so a client sees a whole prior year and year-to-date."""
-    lag = PERIOD_DAYS - 1 + PAY_LAG_DAYS
-    last = (today - PAY_ANCHOR).days - lag
-    last = last // PERIOD_DAYS
-    first = last
-    if full_history:
-        since = date(today.year - 1, 1, 1)
-        first = -(-((since - PAY_ANCHOR).days - lag) // PERIOD_DAYS)
-    return [_period(i) for i in range(first, last + 1)]
 
 
 def employed_between(employment: dict[str, Any]) -> tuple[int, int]:
@@ -83,6 +32,20 @@ def employed_between(employment: dict[str, Any]) -> tuple[int, int]:
     if employment.get("is_active") is False and end is None:
         return 1, 0  # left at an unknown date: paid in no period we make up
     return (start.toordinal() if start else 1), (end.toordinal() if end else 10**7)
+
+
+def employed_spans(employee: GeneratedEmployee) -> list[tuple[int, int]]:
+    """The (first, last) ordinal days of each stretch of employment: one, or two around the
+    time a rehired person was away."""
+    first, last = employed_between(employee.employment)
+    if employee.away is None or first > last:
+        return [(first, last)]
+    left, back = employee.away
+    return [(first, left.toordinal() - 1), (back.toordinal(), last)]
+
+
+def days_employed(spans: list[tuple[int, int]], lo: int, hi: int) -> int:
+    return sum(max(0, min(last, hi) - max(first, lo) + 1) for first, last in spans)
 
 
 def _income_at(employment: dict[str, Any], day: str) -> dict[str, Any] | None:
@@ -99,18 +62,6 @@ def _quarter_hours(hours: float) -> float:
     return round(hours * 4) / 4
 
 
-def _federal_withholding(taxable: int, periods: int) -> int:
-    """The percentage method in brief: annualize the period's wages, tax them, take a share."""
-    income = taxable * periods - _STANDARD_DEDUCTION
-    tax, floor = 0.0, 0.0
-    for ceiling, rate in _BRACKETS:
-        if income <= floor:
-            break
-        tax += (min(income, ceiling) - floor) * rate
-        floor = ceiling
-    return round(tax / periods)
-
-
 def _line(name: str, amount: int, kind: str, **extra: Any) -> dict[str, Any]:
     """A pay-statement line item: earning, tax, deduction or contribution (by `extra` keys)."""
     return {"amount": amount, "currency": "usd", "name": name, "type": kind, **extra,
@@ -123,17 +74,22 @@ def generate_pay_statement(
     employee: GeneratedEmployee,
     pay_period: tuple[date, date],
     pay_frequency: str,
+    pay_date: date | None = None,
+    ledger: Ledger | None = None,
 ) -> dict[str, Any]:
-    """One `PayStatement`; gross = earnings, net = gross - employee taxes - deductions."""
+    """One regular `PayStatement`; gross = earnings, net = gross - employee taxes - deductions.
+
+    Taxes that depend on the year's wages so far read and move `ledger` (a fresh one when not
+    given: the first pay of the year).
+    """
     emp = employee.employment
     start, end = pay_period
     periods = PERIODS_PER_YEAR.get(pay_frequency, 26)
     standard_hours = 2080 / periods
-    first, last = employed_between(emp)
-    overlap = min(last, end.toordinal()) - max(first, start.toordinal()) + 1
     span = (end - start).days + 1
-    # New hires and leavers are paid for the part of the period they were employed.
-    share = overlap / span if 0 < overlap < span else 1.0
+    worked = days_employed(employed_spans(employee), start.toordinal(), end.toordinal())
+    # New hires, leavers and returners are paid for the part of the period they were employed.
+    share = worked / span if 0 < worked < span else 1.0
     income = _income_at(emp, end.isoformat()) or {"amount": 60_000_00, "unit": "yearly"}
     rate, unit = int(income.get("amount") or 0), income.get("unit") or "yearly"
     kind = emp.get("employment") or {}
@@ -195,7 +151,54 @@ def generate_pay_statement(
     taxes: list[dict[str, Any]] = []
     if not contractor:
         deductions, contributions = _benefits(elect, gross, subtype, periods)
-        taxes = _taxes(emp, employee.individual, gross, deductions, periods)
+        taxes = _taxes(employee, gross, deductions, periods, pay_date or end, ledger)
+    return _statement(emp["id"], "regular_payroll", method, earnings, taxes, deductions,
+                      contributions)  # fmt: skip
+
+
+def generate_extra_statement(
+    *,
+    rng: random.Random,
+    employee: GeneratedEmployee,
+    kind: str,
+    pay_date: date,
+    ledger: Ledger,
+) -> dict[str, Any]:
+    """A statement paid apart from the regular run: a `one_time_payment` (a bonus) or an
+    `off_cycle_payroll` (a correction of a regular check), withheld at the flat supplemental
+    federal rate; only 401(k) deferrals come out of it."""
+    emp = employee.employment
+    income = _income_at(emp, pay_date.isoformat()) or {"amount": 60_000_00, "unit": "yearly"}
+    rate, unit = int(income.get("amount") or 0), income.get("unit") or "yearly"
+    annual = rate * (2080 if unit == "hourly" else _ANNUAL_FACTOR.get(unit, 1))
+    if kind == "one_time_payment":
+        amount = max(int(round(annual * rng.uniform(0.03, 0.12), -4)), 250_00)
+        earnings = [_line("Annual Bonus", amount, "bonus", hours=None)]
+    elif unit == "hourly":
+        hours = _quarter_hours(rng.uniform(2, 16))
+        earnings = [_line("Missed Hours", round(rate * hours), "wage", hours=hours)]
+    else:
+        amount = round(annual / 260 * rng.randint(1, 5))  # a few days' pay left off a check
+        earnings = [_line("Retro Pay", amount, "salary", hours=None)]
+    gross = sum(e["amount"] for e in earnings)
+    elect = _elections(str(emp.get("id")))
+    subtype = (emp.get("employment") or {}).get("subtype") or "full_time"
+    deductions, contributions = _benefits(elect, gross, subtype, 26, premiums=False)
+    taxes = _taxes(employee, gross, deductions, 26, pay_date, ledger, supplemental=True)
+    method = "check" if elect.paper_check else "direct_deposit"
+    return _statement(emp["id"], kind, method, earnings, taxes, deductions, contributions)
+
+
+def _statement(
+    individual_id: str,
+    kind: str,
+    method: str,
+    earnings: list[dict[str, Any]],
+    taxes: list[dict[str, Any]],
+    deductions: list[dict[str, Any]],
+    contributions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    gross = sum(e["amount"] for e in earnings)
     net = (
         gross
         - sum(t["amount"] for t in taxes if not t["employer"])
@@ -206,13 +209,41 @@ def generate_pay_statement(
         "employee_deductions": deductions,
         "employer_contributions": contributions,
         "gross_pay": {"amount": gross, "currency": "usd"},
-        "individual_id": emp["id"],
+        "individual_id": individual_id,
         "net_pay": {"amount": net, "currency": "usd"},
         "payment_method": method,
         "taxes": taxes,
         "total_hours": sum(e["hours"] for e in earnings if e["hours"] is not None),
-        "type": "regular_payroll",
+        "type": kind,
     }
+
+
+def _taxes(
+    employee: GeneratedEmployee,
+    gross: int,
+    deductions: list[dict[str, Any]],
+    periods: int,
+    pay_date: date,
+    ledger: Ledger | None,
+    *,
+    supplemental: bool = False,
+) -> list[dict[str, Any]]:
+    cafeteria = sum(d["amount"] for d in deductions if str(d["type"]).startswith("s125"))
+    retirement = sum(d["amount"] for d in deductions if d["type"] == "401k")
+    # Section 125 premiums escape FICA and income tax; traditional 401(k) only income tax.
+    fica_wages = gross - cafeteria
+    residence = employee.individual.get("residence")
+    return withhold(
+        individual_id=str(employee.employment["id"]),
+        residence=residence,
+        work=employee.employment.get("location") or residence,
+        fica_wages=fica_wages,
+        taxable=fica_wages - retirement,
+        periods=periods,
+        year=pay_date.year,
+        ledger=ledger if ledger is not None else Ledger(),
+        supplemental=supplemental,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +277,7 @@ def _elections(individual_id: str) -> Elections:
 
 
 def _benefits(
-    elect: Elections, gross: int, subtype: str, periods: int
+    elect: Elections, gross: int, subtype: str, periods: int, *, premiums: bool = True
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(employee deductions, employer contributions) from the person's standing elections."""
     pct, roth, tier, dental, vision = (
@@ -268,11 +299,13 @@ def _benefits(
         # Match: half of what the person saves, on up to 6% of pay.
         match = round(min(saved, gross * 0.06) * 0.5)
         contributions.append(_line("401(k) Match", match, "401k"))
-    premiums = round(
+    if not premiums:
+        return deductions, contributions
+    premium = round(
         (_MEDICAL_EMPLOYEE[tier] + (12_00 if dental else 0) + (4_00 if vision else 0)) * scale
     )
     # A short final or first check does not cover a whole premium; skip it rather than go negative.
-    if subtype == "full_time" and tier and gross >= 4 * premiums:
+    if subtype == "full_time" and tier and gross >= 4 * premium:
         medical = round(_MEDICAL_EMPLOYEE[tier] * scale)
         employer_medical = round(_MEDICAL_EMPLOYER[tier] * scale)
         deductions.append(_line("Medical Insurance", medical, "s125_medical", pre_tax=True))
@@ -290,43 +323,6 @@ def _benefits(
     return deductions, contributions
 
 
-def _taxes(
-    emp: dict[str, Any],
-    individual: dict[str, Any],
-    gross: int,
-    deductions: list[dict[str, Any]],
-    periods: int,
-) -> list[dict[str, Any]]:
-    cafeteria = sum(d["amount"] for d in deductions if str(d["type"]).startswith("s125"))
-    retirement = sum(d["amount"] for d in deductions if d["type"] == "401k")
-    # Section 125 premiums escape FICA and income tax; traditional 401(k) only income tax.
-    fica_wages = gross - cafeteria
-    taxable = fica_wages - retirement
-    social_security = round(fica_wages * SOCIAL_SECURITY_RATE)
-    medicare = round(fica_wages * MEDICARE_RATE)
-    federal = _federal_withholding(taxable, periods)
-    taxes = [
-        _line("Federal Income Tax", federal, "federal", employer=False),
-        _line("Social Security", social_security, "fica", employer=False),
-        _line("Medicare", medicare, "fica", employer=False),
-        _line("Social Security Employer", social_security, "fica", employer=True),
-        _line("Medicare Employer", medicare, "fica", employer=True),
-    ]
-    place = emp.get("location") or individual.get("residence") or {}
-    state = place.get("state")
-    rate = _STATE_RATES.get(state, 0.04) if state else 0.0
-    if rate:
-        taxes.append(
-            _line(f"{state} State Income Tax", round(taxable * rate), "state", employer=False)
-        )
-    if state == "CA":
-        taxes.append(_line("CA SDI", round(fica_wages * 0.012), "state", employer=False))
-    local = _LOCAL_TAXES.get((str(place.get("city")), str(state)))
-    if local:
-        taxes.append(_line(local[0], round(taxable * local[1]), "local", employer=False))
-    return taxes
-
-
 def _amount(value: Any) -> int:
     if isinstance(value, dict):
         return int(value.get("amount") or 0)
@@ -340,10 +336,11 @@ def summarize_payment(
     pay_date: date,
     debit_date: date,
     pay_statements: list[dict[str, Any]],
-    pay_frequency: str,
+    pay_frequency: str | Sequence[str],
     pay_group_ids: list[str],
 ) -> dict[str, Any]:
     """The `Payment` for a set of statements; every total is the sum over the statements."""
+    frequencies = [pay_frequency] if isinstance(pay_frequency, str) else list(pay_frequency)
     gross = net = employee_taxes = employer_taxes = contributions = 0
     individual_ids: list[str] = []
     seen: set[str] = set()
@@ -380,7 +377,7 @@ def summarize_payment(
         "individual_ids": individual_ids,
         "net_pay": money(net),
         "pay_date": _iso(pay_date),
-        "pay_frequencies": [pay_frequency],
+        "pay_frequencies": frequencies,
         "pay_group_ids": list(pay_group_ids),
         "pay_period": {"end_date": _iso(pay_period[1]), "start_date": _iso(pay_period[0])},
     }

@@ -21,6 +21,10 @@ from faker.providers.person.en_US import Provider as _FakerPeople
 class GeneratedEmployee:
     individual: dict[str, Any]
     employment: dict[str, Any]
+    # The `IndividualInDirectory` entry, when it is made under its own catalog rules.
+    directory: dict[str, Any] | None = None
+    # (separated, rehired) for someone who left and came back: not paid in between.
+    away: tuple[date, date] | None = None
 
 
 def new_uuid(rng: random.Random) -> str:
@@ -97,9 +101,31 @@ CITIES: tuple[City, ...] = tuple(
         ("Boise", "ID", "837", "208"), ("Albuquerque", "NM", "871", "505"),
         ("New Orleans", "LA", "701", "504"), ("Oklahoma City", "OK", "731", "405"),
         ("Birmingham", "AL", "352", "205"), ("Memphis", "TN", "381", "901"),
+        ("Arlington", "VA", "222", "703"), ("Vancouver", "WA", "986", "360"),
+        ("Stamford", "CT", "069", "203"), ("Camden", "NJ", "081", "856"),
     )
 )  # fmt: skip
 _CITY_BY_NAME = {(c.name, c.state): c for c in CITIES}
+# Where people who work in a city also live, state lines included (the NYC, DC, Philadelphia
+# and Portland commutes cross them).
+_COMMUTER_BELT: dict[str, tuple[str, ...]] = {
+    "New York": ("Brooklyn", "Jersey City", "Newark", "Stamford"),
+    "Brooklyn": ("New York", "Jersey City"),
+    "Jersey City": ("New York", "Newark"), "Newark": ("Jersey City", "New York"),
+    "Washington": ("Arlington", "Baltimore"), "Arlington": ("Washington",),
+    "Baltimore": ("Washington",), "Philadelphia": ("Camden",), "Camden": ("Philadelphia",),
+    "Portland": ("Vancouver",), "Vancouver": ("Portland",),
+    "Boston": ("Cambridge", "Providence"), "Cambridge": ("Boston",),
+    "San Francisco": ("Oakland", "San Jose"), "Oakland": ("San Francisco",),
+    "San Jose": ("San Francisco",),
+}  # fmt: skip
+_CITY_NAMED = {c.name: c for c in CITIES}
+
+
+def commutes(home: str, office: str) -> bool:
+    """Whether someone living in `home` can get to an office in `office` every day."""
+    return home == office or home in _COMMUTER_BELT.get(office, ())
+
 
 _STREETS = (
     "Main", "Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Park",
@@ -228,8 +254,9 @@ def make_individual(
     work_city: City,
     taken_emails: set[str] | None = None,
     partial: dict[str, Any] | None = None,
+    on_site: bool = False,
 ) -> dict[str, Any]:
-    """An `Individual` document; values in `partial` win and the rest is made to agree with it
+    """An `Individual` document (someone `on_site` lives within reach of `work_city`); values in `partial` win and the rest is made to agree with it
     (a given first name shapes the emails, a given dob the age)."""
     given = partial or {}
     gender = given.get("gender") or _GENDERS.draw(rng)
@@ -247,7 +274,14 @@ def make_individual(
         nickname = _NICKNAMES.get(first)
         preferred = nickname if nickname and rng.random() < 0.5 else None
     # Most people live in the metro area they work in; some commute or work remotely.
-    home = work_city if rng.random() < 0.85 else rng.choice(CITIES)
+    roll = rng.random()
+    belt = _COMMUTER_BELT.get(work_city.name, ())
+    if roll >= 0.85 and not on_site:
+        home = rng.choice(CITIES)
+    elif belt and roll >= 0.72:
+        home = _CITY_NAMED[belt[below(rng, len(belt))]]
+    else:
+        home = work_city
     first_slug, last_slug = slug(first), slug(last)
     work_email = _unique_work_email(first_slug, last_slug, domain, taken_emails)
     phones: list[dict[str, Any]] = [{"data": phone_number(rng, home.area_code), "type": "personal"}]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from finch_sandbox.storage.models.base import Base
-from finch_sandbox.storage.models.connections import Account, Connection, Counter
+from finch_sandbox.storage.models.connect import AuthorizationCode, ConnectSession
+from finch_sandbox.storage.models.connections import Account, Connection, Counter, Entity
 from finch_sandbox.storage.models.jobs import Job, RefreshWindow
 from finch_sandbox.storage.models.records import Record
 from finch_sandbox.storage.models.webhooks import (
@@ -16,9 +17,12 @@ from finch_sandbox.storage.models.webhooks import (
 
 __all__ = [
     "Account",
+    "AuthorizationCode",
     "Base",
+    "ConnectSession",
     "Connection",
     "Counter",
+    "Entity",
     "Job",
     "Record",
     "RefreshWindow",

@@ -36,6 +36,29 @@ class Connection(Base):
     # see (a publish, its status, a disconnect, a job moving): API processes that keep cached
     # answers compare it to tell whether an answer still holds (storage/tracking.py).
     change_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who the application said the employer is, when a Connect session created the connection.
+    customer_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    customer_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    customer_email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class Entity(Base):
+    """A legal entity (EIN) of the employer behind a connection. Every connection has at least
+    one; a multi-entity employer has several, each with its own company data (the records of
+    a multi-entity connection carry their entity's id). `connections.entity_id` is the first."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    # The id of the entity's company document.
+    company_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    source_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Counter(Base):
@@ -61,5 +84,7 @@ class Account(Base):
     authentication_type: Mapped[str] = mapped_column(String(20))
     products: Mapped[list[str]] = mapped_column(JsonDoc)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The sandbox login the employer used in Finch Connect (null for API-created accounts).
+    username: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     disconnected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

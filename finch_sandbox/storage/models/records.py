@@ -21,9 +21,12 @@ class Record(Base):
     connection_id: Mapped[str] = mapped_column(
         ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
     )
-    # company | employee | payment | pay_statement
+    # company | employee | payment | pay_statement | pay_group (storage needs no migration)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # The entity the document belongs to on a multi-entity connection; null when the
+    # connection has a single entity (then every document is that entity's).
+    entity_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     # The payment a pay statement belongs to; null for other kinds.
     parent_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     position: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection as DbConnection
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from finch_sandbox.storage.models import Account, Connection, Counter
+from finch_sandbox.storage.models import Account, Connection, Counter, Entity
 
 
 def read_change_version(conn: DbConnection, connection_id: str) -> int | None:
@@ -41,6 +41,28 @@ class ConnectionRepository:
         """A new token: GET /introspect of the connection's other tokens lists its method."""
         self._session.add(account)
         self._mark_changed(account.connection_id)
+
+    def add_entity(self, entity: Entity) -> None:
+        self._session.add(entity)
+
+    def entities(self, connection_id: str) -> Sequence[Entity]:
+        """Every entity of the connection, disconnected ones included, in their order."""
+        return self._session.scalars(
+            select(Entity).where(Entity.connection_id == connection_id).order_by(Entity.position)
+        ).all()
+
+    def disconnect_entities(self, connection_id: str, entity_ids: set[str], when: datetime) -> None:
+        self._mark_changed(connection_id)
+        self._session.execute(
+            update(Entity)
+            .where(
+                Entity.connection_id == connection_id,
+                Entity.id.in_(entity_ids),
+                Entity.disconnected_at.is_(None),
+            )
+            .values(disconnected_at=when)
+            .execution_options(synchronize_session=False)
+        )
 
     def flush(self) -> None:
         self._session.flush()
@@ -97,6 +119,12 @@ class ConnectionRepository:
             update(Connection)
             .where(Connection.id == connection_id, Connection.disconnected_at.is_(None))
             .values(disconnected_at=when)
+        )
+        self._session.execute(
+            update(Entity)
+            .where(Entity.connection_id == connection_id, Entity.disconnected_at.is_(None))
+            .values(disconnected_at=when)
+            .execution_options(synchronize_session=False)
         )
         self._session.execute(
             update(Account)

@@ -37,20 +37,29 @@ class RecordChange:
 
 
 class RecordRepository:
-    """Every query is filtered by the connection this repository was built for."""
+    """Every query is filtered by the connection this repository was built for, and by its
+    entity when built for one entity of a multi-entity connection."""
 
     def __init__(
         self,
         session: Session,
         connection_id: str,
         mark_changed: Callable[..., None] | None = None,
+        entity_id: str | None = None,
     ) -> None:
         self._session = session
         self._connection_id = connection_id
         self._mark_changed = mark_changed
+        self._entity_id = entity_id
 
     def _where(self, kind: str) -> Any:
-        return and_(Record.connection_id == self._connection_id, Record.kind == kind)
+        if self._entity_id is None:
+            return and_(Record.connection_id == self._connection_id, Record.kind == kind)
+        return and_(
+            Record.connection_id == self._connection_id,
+            Record.kind == kind,
+            Record.entity_id == self._entity_id,
+        )
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -64,6 +73,7 @@ class RecordRepository:
             batch.append(
                 {
                     "connection_id": self._connection_id,
+                    "entity_id": self._entity_id,
                     "kind": rec.kind,
                     "record_id": rec.record_id,
                     "parent_id": rec.parent_id,
@@ -173,6 +183,15 @@ class RecordRepository:
     def synced_doc(self, kind: str, record_id: str) -> dict[str, Any] | None:
         return self._session.scalar(
             select(Record.synced_doc).where(self._where(kind), Record.record_id == record_id)
+        )
+
+    def only_synced(self, kind: str) -> dict[str, Any] | None:
+        """The one synced document of a kind there is one of in scope (the company)."""
+        return self._session.scalar(
+            select(Record.synced_doc)
+            .where(self._where(kind), Record.synced_doc.is_not(None))
+            .order_by(Record.position)
+            .limit(1)
         )
 
     def synced_docs_by_id(self, kind: str, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -92,8 +92,12 @@ class WebhookRepository:
 
     # --- events -----------------------------------------------------------------------------
 
-    def connection_context(self, connection_id: str) -> tuple[str, str, str, str] | None:
-        """(company_id, entity_id, first account id, its authentication type) of a connection."""
+    def connection_context(
+        self, connection_id: str
+    ) -> tuple[str, str, str | None, str | None] | None:
+        """(company_id, entity_id, first account id, its authentication type) of a connection;
+        the account is None while it has none yet (Finch Connect adds it at the token
+        exchange)."""
         row = self._session.execute(
             select(
                 Connection.company_id,
@@ -101,7 +105,7 @@ class WebhookRepository:
                 Account.id,
                 Account.authentication_type,
             )
-            .join(Account, Account.connection_id == Connection.id)
+            .outerjoin(Account, Account.connection_id == Connection.id)
             .where(Connection.id == connection_id)
             .order_by(Account.created_at, Account.id)
             .limit(1)

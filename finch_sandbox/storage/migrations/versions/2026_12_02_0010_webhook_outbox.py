@@ -1,7 +1,7 @@
 """webhook outbox: endpoints, signing secrets, events, deliveries and attempts
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 
 Events are written in the transaction of the change that caused them; the worker delivers
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
