@@ -69,6 +69,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     db = make_database(settings.resolved_database_url)
     upgrade_to_head(db.engine)
     services = Services.build(settings, db, clock or SystemClock())
+    generated = services.webhooks.setup()
+    if generated is not None:
+        log.info(
+            "webhook signing secret (generated; also FINCH_SANDBOX_WEBHOOK_SECRET): %s", generated
+        )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

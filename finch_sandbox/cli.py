@@ -19,13 +19,17 @@ from finch_sandbox.settings import ENV_PREFIX, Settings, load_settings, settings
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from finch_sandbox.services import Services
+
 app = typer.Typer(
     help="finch-sandbox: an offline, stateful emulator of the Finch API.", no_args_is_help=True
 )
 connections_app = typer.Typer(help="Sandbox connections.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Webhook endpoints and deliveries.", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
 app.add_typer(db_app, name="db")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 @functools.cache
@@ -406,6 +410,103 @@ def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> No
             f"{settings.resolved_database_url} at revision {current_revision(db.engine)}"
         )
     db.dispose()
+
+
+def _webhook_service(database_url: str | None, data_dir: Path | None) -> Services:
+    from finch_sandbox.clock import SystemClock
+    from finch_sandbox.services import Services
+    from finch_sandbox.storage.db import make_database
+    from finch_sandbox.storage.migrate import upgrade_to_head
+
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    db = make_database(settings.resolved_database_url)
+    upgrade_to_head(db.engine)
+    return Services.build(settings, db, SystemClock())
+
+
+@webhooks_app.command("add")
+def webhooks_add(url: str, database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Register a webhook endpoint (every event from now on is sent to it)."""
+    from finch_sandbox.errors import FinchError
+
+    services = _webhook_service(database_url, data_dir)
+    try:
+        endpoint = services.webhooks.add_endpoint(url)
+        services.webhooks.setup()  # a secret exists from here on, so it can be shown
+        secret = services.webhooks.secrets()[0]
+    except FinchError as exc:
+        console().print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    finally:
+        services.db.dispose()
+    console().print(f"endpoint {endpoint.id} {endpoint.url}")
+    console().print(f"signing secret {secret}")
+
+
+@webhooks_app.command("list")
+def webhooks_list(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """The registered webhook endpoints (id, URL)."""
+    services = _webhook_service(database_url, data_dir)
+    try:
+        for endpoint in services.webhooks.endpoints():
+            typer.echo(f"{endpoint.id}  {endpoint.url}")
+    finally:
+        services.db.dispose()
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(
+    endpoint_id: str, database_url: DatabaseUrl = None, data_dir: DataDir = None
+) -> None:
+    """Remove a webhook endpoint (its pending deliveries go with it)."""
+    from finch_sandbox.errors import FinchError
+
+    services = _webhook_service(database_url, data_dir)
+    try:
+        services.webhooks.remove_endpoint(endpoint_id)
+    except FinchError as exc:
+        console().print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    finally:
+        services.db.dispose()
+
+
+@webhooks_app.command("log")
+def webhooks_log(
+    connection: Annotated[str | None, typer.Option(help="Only this connection's events.")] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--type", help="Only events of this type.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many of the newest events.")] = 20,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Events, newest first, each with its deliveries' attempts (status, latency, next retry)."""
+    from finch_sandbox.errors import FinchError
+
+    services = _webhook_service(database_url, data_dir)
+    try:
+        events = services.webhooks.events(
+            connection_id=connection, event_type=event_type, limit=limit
+        )
+    except FinchError as exc:
+        console().print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    finally:
+        services.db.dispose()
+    for event in events:
+        when = event.created_at.isoformat(timespec="seconds")
+        typer.echo(f"{event.id}  {event.event_type}  connection {event.connection_id}  {when}")
+        if not event.deliveries:
+            typer.echo("    (no endpoint was registered)")
+        for delivery in event.deliveries:
+            line = f"    {delivery.status:<9} {delivery.url}"
+            if delivery.next_attempt_at is not None:
+                line += f"  next attempt {delivery.next_attempt_at.isoformat(timespec='seconds')}"
+            typer.echo(line)
+            for n, attempt in enumerate(delivery.attempts, start=1):
+                answer = attempt.status_code if attempt.status_code is not None else attempt.error
+                typer.echo(f"      #{n} {answer}  {attempt.latency_ms} ms")
 
 
 @app.command()

@@ -31,3 +31,18 @@ def derive_seed(*parts: object) -> int:
 
 def seeded_rng(*parts: object) -> random.Random:
     return random.Random(derive_seed(*parts))
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def new_event_id() -> str:
+    """A webhook event id in Finch's `msg_` form (27 base62 characters, as Finch's are)."""
+    return "msg_" + "".join(secrets.choice(_BASE62) for _ in range(27))
+
+
+def new_webhook_secret() -> str:
+    """A webhook signing secret: 24 random bytes, base64 (32 characters, like Finch's)."""
+    import base64
+
+    return base64.b64encode(secrets.token_bytes(24)).decode()

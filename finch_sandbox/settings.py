@@ -59,6 +59,25 @@ class Settings(BaseModel):
     response_cache_mb: int = Field(default=32, ge=0)
     # The HTTP server: granian (fast, the default) or uvicorn.
     server: Literal["granian", "uvicorn"] = "granian"
+    # Webhook endpoints registered at start (comma-separated URLs).
+    webhook_urls: str = ""
+    # The base64 webhook signing secret; generated (and printed) at first start if unset.
+    webhook_secret: str | None = None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _base64_secret(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import base64
+        import binascii
+
+        try:
+            if not base64.b64decode(value, validate=True):
+                raise ValueError("must not be empty")
+        except binascii.Error as exc:
+            raise ValueError("must be base64 (the HMAC key is its decoded bytes)") from exc
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -22,6 +22,7 @@ from finch_sandbox.services.quotas import QuotaPolicy
 from finch_sandbox.services.scenarios import ScenarioService
 from finch_sandbox.services.sync import SyncService
 from finch_sandbox.services.sync_jobs import SyncJobService
+from finch_sandbox.services.webhooks import WebhookService
 from finch_sandbox.settings import Settings
 from finch_sandbox.storage.db import Database
 
@@ -48,6 +49,7 @@ class Services:
     forwarding: ForwardingService
     scenarios: ScenarioService
     benefits: BenefitService
+    webhooks: WebhookService
     # Set on every enqueue so an in-process worker starts at once instead of at its next poll.
     wake_worker: threading.Event = field(default_factory=threading.Event)
 
@@ -67,6 +69,8 @@ class Services:
             job_types=job_types,
         )
         pay_statement_items = PayStatementItemService(db, clock, employer_data)
+        webhooks = WebhookService(db, clock, settings)
+        webhooks.install()
         return cls(
             settings=settings,
             db=db,
@@ -86,5 +90,6 @@ class Services:
             forwarding=ForwardingService(),
             scenarios=ScenarioService(connections, pay_statement_items, sync_jobs),
             benefits=BenefitService(db, clock, catalog, job_types=job_types, wake_worker=wake),
+            webhooks=webhooks,
             wake_worker=wake,
         )

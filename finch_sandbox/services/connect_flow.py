@@ -19,6 +19,7 @@ from finch_sandbox.errors import BadRequest, InvalidGrant, NotFound
 from finch_sandbox.ids import hash_token, new_token, new_uuid
 from finch_sandbox.services.connections import ConnectionService, IssuedToken
 from finch_sandbox.services.employers import Customer, EmployerDirectory
+from finch_sandbox.services.events import AccountUpdated
 from finch_sandbox.services.products import KNOWN_PRODUCTS
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.sandbox_logins import AcceptedLogin, LoginRejected, Method, check_login
@@ -401,6 +402,9 @@ class ConnectFlow:
                 connection = uow.connections.get(connection_id)
                 if connection is not None and connection.status == "reauth":
                     uow.connections.set_status(connection_id, "connected")
+                    uow.record_event(
+                        AccountUpdated(connection_id, "connected", method.authentication_type)
+                    )
             uow.commit()
         redirect = None if row.redirect_uri is None else with_query(row.redirect_uri, code, state)
         return Completed(code=code, redirect_url=redirect)

@@ -15,6 +15,7 @@ from finch_sandbox.errors import BadRequest, InvalidClient, InvalidToken, NotFou
 from finch_sandbox.ids import derive_seed, hash_token, new_token, new_uuid, seeded_rng
 from finch_sandbox.services.documents import document_records
 from finch_sandbox.services.entities import check_disconnect
+from finch_sandbox.services.events import AccountUpdated, InitialSyncSucceeded
 from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.products import (
@@ -196,7 +197,9 @@ class ConnectionService:
             # Creating a connection performs its initial sync: both sides start equal.
             uow.records(connection.id).insert(records, synced=True)
             if auth_type != "assisted":
-                new_sync_job(uow, self._job_types, connection.id, now, status="complete")
+                initial = new_sync_job(uow, self._job_types, connection.id, now, status="complete")
+                for scope in initial_sync_scopes(chosen):
+                    uow.record_event(InitialSyncSucceeded(connection.id, initial.id, scope))
             issued = self.add_account(uow, connection, auth_type, chosen, token=token)
             uow.commit()
         return issued
@@ -314,6 +317,11 @@ class ConnectionService:
     def set_status(self, principal: Principal, status: str) -> Principal:
         """PUT /sandbox/connections/accounts: move the connection to another status."""
         with UnitOfWork(self._db, write=True) as uow:
+            connection = uow.connections.get(principal.connection_id)
+            if connection is not None and connection.status != status:
+                uow.record_event(
+                    AccountUpdated(principal.connection_id, status, principal.authentication_type)
+                )
             uow.connections.set_status(principal.connection_id, status)
             uow.commit()
         return replace(principal, status=status)
@@ -429,6 +437,15 @@ def _renamed(value: Any, mapping: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [_renamed(v, mapping) for v in value]
     return value
+
+
+def initial_sync_scopes(products: Sequence[str]) -> list[str]:
+    """Which initial-sync events a new connection's first sync makes: `org` always, `payroll`
+    when the connection reads payroll data."""
+    scopes = ["org"]
+    if {"payment", "pay_statement"} & set(products):
+        scopes.append("payroll")
+    return scopes
 
 
 def company_records(generated: GeneratedCompany) -> list[NewRecord]:

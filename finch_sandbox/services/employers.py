@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from finch_sandbox.clock import Clock
 from finch_sandbox.ids import derive_seed, seeded_rng
 from finch_sandbox.services.connections import company_records
+from finch_sandbox.services.events import InitialSyncSucceeded
 from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.sync_jobs import new_sync_job
@@ -148,7 +149,10 @@ class EmployerDirectory:
                 scope = entity_ids[index] if per_entity else None
                 uow.records(connection.id, scope).insert(company_records(generated), synced=True)
             if auth_type != "assisted":
-                new_sync_job(uow, self._job_types, connection.id, now, status="complete")
+                initial = new_sync_job(uow, self._job_types, connection.id, now, status="complete")
+                # The first sync covers the organization and payroll alike.
+                for scope in ("org", "payroll"):
+                    uow.record_event(InitialSyncSucceeded(connection.id, initial.id, scope))
             uow.commit()
         return connection.id
 

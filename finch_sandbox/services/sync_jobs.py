@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import BadRequest, NotFound, RateLimited
 from finch_sandbox.services.documents import W4_SYNC, check_w4_params
+from finch_sandbox.services.events import AccountUpdated, JobCompleted
 from finch_sandbox.services.job_types import (
     JobContext,
     JobOutcome,
@@ -267,6 +268,9 @@ class SyncJobService:
                 outcome = JobOutcome("error")
             else:
                 outcome = job_type.handler(JobContext(uow, job, now))
+            # Every type, whatever the status: `job.<type>.completed` (discarded with the
+            # finish if this worker lost the job).
+            uow.record_event(JobCompleted(job.connection_id, job.id, job.type, job.kind))
             if not uow.jobs.finish(
                 job, worker_id=worker_id, status=outcome.status, now=now, result=outcome.result
             ):
@@ -284,7 +288,9 @@ def run_data_sync(context: JobContext) -> JobOutcome:
     outcome = connection.job_completion_status if connection is not None else "error"
     if outcome == "complete":
         publish(uow, job.connection_id, context.now)
-    elif outcome == "reauth_error":
+    elif outcome == "reauth_error" and connection is not None:
+        if connection.status != "reauth":
+            uow.record_event(AccountUpdated(job.connection_id, "reauth"))
         uow.connections.set_status(job.connection_id, "reauth")
     return JobOutcome(outcome)
 

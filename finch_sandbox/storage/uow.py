@@ -19,6 +19,7 @@ from finch_sandbox.storage.repositories.connect import ConnectRepository
 from finch_sandbox.storage.repositories.connections import ConnectionRepository
 from finch_sandbox.storage.repositories.jobs import JobRepository
 from finch_sandbox.storage.repositories.records import RecordRepository
+from finch_sandbox.storage.repositories.webhooks import WebhookRepository
 
 
 class UnitOfWork:
@@ -127,6 +128,10 @@ class UnitOfWork:
     @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.session, self.mark_changed)
+
+    @property
+    def webhooks(self) -> WebhookRepository:
+        return WebhookRepository(self.session)
 
     def records(self, connection_id: str, entity_id: str | None = None) -> RecordRepository:
         """Repository scoped to one connection (and, on a multi-entity connection, to one of

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from finch_sandbox.services import Services
+from finch_sandbox.worker.deliveries import WebhookDeliverer
 from finch_sandbox.worker.runner import Worker, WorkerOptions
 
 
-def start_workers(services: Services) -> list[Worker]:
-    """Start `worker_concurrency` job loops on the services' database."""
+def start_workers(services: Services) -> list[Worker | WebhookDeliverer]:
+    """Start `worker_concurrency` job loops on the services' database, and the webhook
+    delivery loop (its own thread and POST pool)."""
     settings = services.settings
     options = WorkerOptions(
         job_duration=settings.job_duration, lease_seconds=settings.job_lease_seconds
@@ -24,13 +26,15 @@ def start_workers(services: Services) -> list[Worker]:
     ]
     for worker in workers:
         worker.start()
-    return workers
+    deliverer = WebhookDeliverer(services.webhooks, services.clock)
+    deliverer.start()
+    return [*workers, deliverer]
 
 
-def stop_workers(workers: list[Worker]) -> None:
+def stop_workers(workers: list[Worker | WebhookDeliverer]) -> None:
     """Graceful stop: every loop leaves, and jobs in hand go back to the queue."""
     for worker in workers:
         worker.stop()
 
 
-__all__ = ["Worker", "WorkerOptions", "start_workers", "stop_workers"]
+__all__ = ["WebhookDeliverer", "Worker", "WorkerOptions", "start_workers", "stop_workers"]

@@ -177,6 +177,32 @@ READS: dict[tuple[str, str], Recipe] = {
         w.bearer,
         {"method": "GET", "route": "/people"},
     ),
+    # The control plane. The events read is narrowed to a type no recipe delivers anywhere,
+    # so the worker's delivery attempts cannot change it between the two apps' answers.
+    ("GET", "/_finch-sandbox/webhooks/endpoints"): lambda w: (
+        "GET",
+        "/_finch-sandbox/webhooks/endpoints",
+        {"Authorization": BASIC},
+        None,
+    ),
+    ("GET", "/_finch-sandbox/webhooks/secret"): lambda w: (
+        "GET",
+        "/_finch-sandbox/webhooks/secret",
+        {"Authorization": BASIC},
+        None,
+    ),
+    ("GET", "/_finch-sandbox/webhooks/events"): lambda w: (
+        "GET",
+        "/_finch-sandbox/webhooks/events?event_type=account.updated",
+        {"Authorization": BASIC},
+        None,
+    ),
+    ("GET", "/_finch-sandbox/clock"): lambda w: (
+        "GET",
+        "/_finch-sandbox/clock",
+        {"Authorization": BASIC},
+        None,
+    ),
     # The Connect page: a fresh session's first page, and its stylesheet.
     ("GET", "/authorize"): lambda w: ("GET", f"/authorize?session={_session(w)}", {}, None),
     ("GET", "/authorize/assets/{name}"): lambda w: (
@@ -253,6 +279,28 @@ def _company_update(w: World) -> Request:
     fields = {k: company[k] for k in ("accounts", "departments", "ein", "entity", "locations")}
     fields |= {k: company[k] for k in ("primary_email", "primary_phone_number")}
     return ("PUT", "/sandbox/company", w.bearer, {**fields, "legal_name": "Coherent LLC"})
+
+
+def _endpoint_removal(w: World) -> Request:
+    added = w.cached.post(
+        "/_finch-sandbox/webhooks/endpoints",
+        headers={"Authorization": BASIC},
+        json={"url": "http://127.0.0.1:9/removed"},
+    ).json()
+    return (
+        "DELETE",
+        f"/_finch-sandbox/webhooks/endpoints/{added['id']}",
+        {"Authorization": BASIC},
+        None,
+    )
+
+
+def _event_replay(w: World) -> Request:
+    events = w.cached.get(
+        "/_finch-sandbox/webhooks/events", headers={"Authorization": BASIC}
+    ).json()["events"]
+    replay = f"/_finch-sandbox/webhooks/events/{events[0]['id']}/replay"
+    return ("POST", replay, {"Authorization": BASIC}, None)
 
 
 SYNC: Recipe = lambda w: ("POST", "/sandbox/jobs", w.bearer, {"type": "data_sync_all"})  # noqa: E731
@@ -353,6 +401,39 @@ WRITES: dict[tuple[str, str], Recipe] = {
                 }
             ]
         },
+    ),
+    ("POST", "/_finch-sandbox/webhooks/endpoints"): lambda w: (
+        "POST",
+        "/_finch-sandbox/webhooks/endpoints",
+        {"Authorization": BASIC},
+        {"url": "http://127.0.0.1:9/hook"},
+    ),
+    ("DELETE", "/_finch-sandbox/webhooks/endpoints/{endpoint_id}"): _endpoint_removal,
+    ("POST", "/_finch-sandbox/webhooks/secret/rotate"): lambda w: (
+        "POST",
+        "/_finch-sandbox/webhooks/secret/rotate",
+        {"Authorization": BASIC},
+        {"grace_seconds": 60},
+    ),
+    ("POST", "/_finch-sandbox/webhooks/events/{event_id}/replay"): _event_replay,
+    # Moving the clock moves quota windows and job due times: cached answers must follow.
+    ("POST", "/_finch-sandbox/clock/advance"): lambda w: (
+        "POST",
+        "/_finch-sandbox/clock/advance",
+        {"Authorization": BASIC},
+        {"seconds": 3600},
+    ),
+    ("POST", "/_finch-sandbox/clock/freeze"): lambda w: (
+        "POST",
+        "/_finch-sandbox/clock/freeze",
+        {"Authorization": BASIC},
+        {"at": "2026-11-03T09:00:00Z"},
+    ),
+    ("POST", "/_finch-sandbox/clock/unfreeze"): lambda w: (
+        "POST",
+        "/_finch-sandbox/clock/unfreeze",
+        {"Authorization": BASIC},
+        None,
     ),
     ("POST", "/disconnect-entity"): lambda w: (
         "POST",
@@ -491,11 +572,17 @@ def settle(server: ThreadedServer) -> None:
         time.sleep(0.02)
 
 
+CLOCK_READ = ("GET", "/_finch-sandbox/clock")
+
+
 def compare_reads(world: World, plain: httpx.Client, after: str) -> None:
     for key, recipe in READS.items():
         request = recipe(world)
         seen = ask(world.cached, request)
         truth = ask(plain, request)
+        if key == CLOCK_READ and not truth[1]["frozen"]:
+            # A running clock reads differently from one instant to the next.
+            seen, truth = (seen[0], seen[1]["frozen"]), (truth[0], truth[1]["frozen"])
         assert seen == truth, f"after {after}: {key} answered from a stale cache"
 
 

@@ -38,7 +38,8 @@ def test_publish_copies_only_what_changed(services: Services) -> None:
     with UnitOfWork(services.db, write=True) as uow:
         changed = uow.records(principal.connection_id).publish()
         uow.commit()
-    assert changed == 2
+    assert [(c.kind, c.record_id) for c in changed] == [("employee", ids[3]), ("employee", ids[4])]
+    assert all(c.before is not None and c.after is not None for c in changed)
     with UnitOfWork(services.db) as uow:
         records = uow.records(principal.connection_id)
         assert records.synced_doc("employee", ids[3])["individual"]["first_name"] == "Edited"  # type: ignore[index]

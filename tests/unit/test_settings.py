@@ -93,3 +93,14 @@ def test_a_relative_data_dir_is_made_absolute(
 )
 def test_local_url_reaches_the_server_the_settings_start(host: str, url: str) -> None:
     assert Settings(host=host).local_url == url
+
+
+def test_a_webhook_secret_must_be_base64(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "not base64!")
+    with pytest.raises(ValidationError, match="base64"):
+        load_settings()
+    monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH")
+    monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_URLS", "http://a/x,http://b/y")
+    settings = load_settings()
+    assert settings.webhook_secret == "5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
+    assert settings.webhook_urls == "http://a/x,http://b/y"

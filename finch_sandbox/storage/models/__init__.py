@@ -8,6 +8,13 @@ from finch_sandbox.storage.models.connect import AuthorizationCode, ConnectSessi
 from finch_sandbox.storage.models.connections import Account, Connection, Counter, Entity
 from finch_sandbox.storage.models.jobs import Job, RefreshWindow
 from finch_sandbox.storage.models.records import Record
+from finch_sandbox.storage.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSecret,
+)
 
 __all__ = [
     "Account",
@@ -22,4 +29,9 @@ __all__ = [
     "Job",
     "Record",
     "RefreshWindow",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookSecret",
 ]

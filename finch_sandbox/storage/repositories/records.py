@@ -24,6 +24,18 @@ class NewRecord:
     sort_date: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RecordChange:
+    """A document a publish changed on the synced side: `before` None if it is new, `after`
+    None if it was deleted."""
+
+    kind: str
+    record_id: str
+    parent_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 class RecordRepository:
     """Every query is filtered by the connection this repository was built for, and by its
     entity when built for one entity of a multi-entity connection."""
@@ -125,29 +137,45 @@ class RecordRepository:
             .execution_options(synchronize_session=False)
         )
 
-    def publish(self) -> int:
-        """Copy every changed provider document to the synced side. Returns rows changed.
+    def publish(self) -> list[RecordChange]:
+        """Copy every changed provider document to the synced side; returns what changed.
 
-        Both statements touch only dirty rows, through the partial index on them, so a sync
-        costs in proportion to what changed, not to the size of the company.
+        Every statement touches only dirty rows, through the partial index on them, so a sync
+        costs in proportion to what changed, not to the size of the company. A dirty row whose
+        two sides are equal (an edit that set what was there) is not a change.
         Callers see the synced side, so the connection is marked changed.
         """
         if self._mark_changed is not None:
             self._mark_changed(self._connection_id)
         dirty = and_(Record.connection_id == self._connection_id, Record.dirty == True)  # noqa: E712
+        changes = [
+            RecordChange(kind, record_id, parent_id, before, after)
+            for kind, record_id, parent_id, before, after in self._session.execute(
+                select(
+                    Record.kind,
+                    Record.record_id,
+                    Record.parent_id,
+                    Record.synced_doc,
+                    Record.provider_doc,
+                )
+                .where(dirty)
+                .order_by(Record.kind, Record.position)
+            )
+            if before != after
+        ]
         # Documents deleted on the provider side leave both sides.
         self._session.execute(
             delete(Record)
             .where(dirty, Record.provider_doc.is_(None))
             .execution_options(synchronize_session=False)
         )
-        result = self._session.execute(
+        self._session.execute(
             update(Record)
             .where(dirty)
             .values(synced_doc=Record.provider_doc, dirty=False)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return changes
 
     # --- provider side ----------------------------------------------------------------------
 
