@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
@@ -20,7 +20,7 @@ router = APIRouter(tags=["Payroll"])
 
 class Condition(WireModel):
     field: str | None = None
-    operator: str | None = None
+    operator: Literal["equals"] | None = None
     value: str | None = None
 
 
@@ -33,7 +33,7 @@ class RuleParams(WireModel):
     conditions: list[Condition] | None = None
     effective_end_date: str | None = None
     effective_start_date: str | None = None
-    entity_type: str | None = None
+    entity_type: Literal["pay_statement_item"] | None = None
 
 
 def _fields(body: RuleParams | None) -> dict[str, Any]:
