@@ -14,18 +14,23 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-
-import httpx
+from typing import TYPE_CHECKING
 
 from finch_sandbox import __version__
 from finch_sandbox.clock import Clock, wall_time
 from finch_sandbox.services.signing import signature_header
 from finch_sandbox.services.webhooks import ClaimedDelivery, WebhookService
 
+if TYPE_CHECKING:
+    # Imported when the first webhook is sent: httpx's import pulls in its CLI (rich,
+    # pygments), a quarter of a second that a server start should not pay for.
+    import httpx
+
 log = logging.getLogger(__name__)
 
 POST_THREADS = 4
-POST_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+POST_TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5.0
 POLL_INTERVAL = 0.5
 
 
@@ -45,7 +50,9 @@ class WebhookDeliverer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(POST_THREADS, thread_name_prefix="finch-sandbox-webhook")
-        self._http = httpx.Client(timeout=POST_TIMEOUT, transport=transport)
+        self._transport = transport
+        self._http: httpx.Client | None = None
+        self._http_lock = threading.Lock()
         self._busy: set[int] = set()
         self._busy_lock = threading.Lock()
         self._stop_listening = clock.on_move(self._wake.set)
@@ -64,7 +71,8 @@ class WebhookDeliverer:
         if self._thread is not None:
             self._thread.join(timeout)
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
 
     def run(self) -> None:
         while not self._stop.is_set():
@@ -104,6 +112,8 @@ class WebhookDeliverer:
 
     def post(self, delivery: ClaimedDelivery) -> tuple[int | None, int, str | None]:
         """One signed POST: (status code or None, latency in ms, error text or None)."""
+        import httpx
+
         # The timestamp is the receiver's kind of time (wall time), not the sandbox clock: the
         # SDKs reject signatures more than 5 minutes from their own clock.
         timestamp = int(wall_time().timestamp())
@@ -118,10 +128,19 @@ class WebhookDeliverer:
         }
         started = time.monotonic()
         try:
-            response = self._http.post(delivery.url, content=delivery.body, headers=headers)
+            response = self._client().post(delivery.url, content=delivery.body, headers=headers)
         except httpx.HTTPError as exc:
             return None, _ms(started), f"{type(exc).__name__}: {exc}"[:500]
         return response.status_code, _ms(started), None
+
+    def _client(self) -> httpx.Client:
+        with self._http_lock:
+            if self._http is None:
+                import httpx
+
+                timeout = httpx.Timeout(POST_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+                self._http = httpx.Client(timeout=timeout, transport=self._transport)
+            return self._http
 
     def _sleep_time(self) -> float:
         next_due = self._webhooks.next_due_at()
