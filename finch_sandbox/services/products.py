@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 # Every product name Finch Connect accepts (behavior.md §6.1); `deduction` is benefits' old name.
-KNOWN_PRODUCTS = frozenset(
-    {
-        "benefits",
-        "company",
-        "deduction",
-        "directory",
-        "documents",
-        "employment",
-        "individual",
-        "payment",
-        "pay_statement",
-        "plans",
-        "plans_dependents",
-        "plans_enrollments",
-        "recordkeeping",
-        "ssn",
-    }
-)
+# The wire models validate against the Literal; the rules check against the set made from it.
+Product = Literal[
+    "benefits",
+    "company",
+    "deduction",
+    "directory",
+    "documents",
+    "employment",
+    "individual",
+    "payment",
+    "pay_statement",
+    "plans",
+    "plans_dependents",
+    "plans_enrollments",
+    "recordkeeping",
+    "ssn",
+]
+KNOWN_PRODUCTS = frozenset(get_args(Product))
 
 # POST /sandbox/connections without products: the read products Finch's sandbox fills with data.
 DEFAULT_CONNECTION_PRODUCTS = (

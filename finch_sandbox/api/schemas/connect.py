@@ -5,23 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from finch_sandbox.api.schemas.common import WireModel
-
-Product = Literal[
-    "benefits",
-    "company",
-    "deduction",
-    "directory",
-    "documents",
-    "employment",
-    "individual",
-    "payment",
-    "pay_statement",
-    "plans",
-    "plans_dependents",
-    "plans_enrollments",
-    "recordkeeping",
-    "ssn",
-]
+from finch_sandbox.services.products import Product
 
 
 class Integration(WireModel):
