@@ -71,6 +71,7 @@ class Services:
         pay_statement_items = PayStatementItemService(db, clock, employer_data)
         webhooks = WebhookService(db, clock, settings)
         webhooks.install()
+        benefits = BenefitService(db, clock, catalog, job_types=job_types, wake_worker=wake)
         return cls(
             settings=settings,
             db=db,
@@ -88,8 +89,8 @@ class Services:
             pay_statement_items=pay_statement_items,
             documents=DocumentService(db, employer_data),
             forwarding=ForwardingService(),
-            scenarios=ScenarioService(connections, pay_statement_items, sync_jobs),
-            benefits=BenefitService(db, clock, catalog, job_types=job_types, wake_worker=wake),
+            scenarios=ScenarioService(connections, pay_statement_items, sync_jobs, benefits),
+            benefits=benefits,
             webhooks=webhooks,
             wake_worker=wake,
         )

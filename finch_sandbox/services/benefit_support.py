@@ -39,12 +39,7 @@ _WHAT = {
 }
 
 
-def unsupported_type(benefit_type: str | None) -> UnprocessableRequest:
-    if benefit_type is None:
-        return UnprocessableRequest(
-            "A benefit type is required; GET /employer/benefits/meta lists the provider's types",
-            finch_code="unsupported_parameters",
-        )
+def unsupported_type(benefit_type: str) -> UnprocessableRequest:
     return UnprocessableRequest(
         f"Provider does not support benefit type '{benefit_type}'",
         finch_code="unsupported_parameters",
@@ -114,13 +109,35 @@ class BenefitSupport:
     def require(self, benefit_type: str | None, level: Level, op: Operation) -> None:
         """Raise Finch's error unless this operation on this type is `supported`."""
         self.require_offered()
+        if benefit_type is None:
+            self._require_untyped(level, op)
+            return
         if not self.has_type(benefit_type):
             raise unsupported_type(benefit_type)
         value = self.operation(benefit_type, level, op)
         if value != "supported":
             raise refusal(value, f"{_WHAT[(level, op)]} of type '{benefit_type}'", self)
 
+    def _require_untyped(self, level: Level, op: Operation) -> None:
+        """A benefit without a type (the spec lets `type` be omitted or null): the company
+        operation is possible where the provider supports it for some type; enrollments need
+        a type, since the type decides how the payroll treats the deduction."""
+        if level == "individual_benefits":
+            raise UnprocessableRequest(
+                "This benefit has no type, and only a benefit of one of the provider's types "
+                "(GET /employer/benefits/meta) takes enrollments",
+                finch_code="unsupported_parameters",
+            )
+        values = [self.operation(t, level, op) for t in self.types or {} if self.has_type(t)]
+        if "supported" not in values:
+            value = next((v for v in values if v != "not_supported_by_provider"), None)
+            raise refusal(value or "not_supported_by_provider", _WHAT[(level, op)], self)
+
     def allows(self, benefit_type: str | None, level: Level, op: Operation) -> bool:
+        if benefit_type is None:
+            return level == "company_benefits" and any(
+                self.allows(t, level, op) for t in self.types or {}
+            )
         return (
             self.has_type(benefit_type) and self.operation(benefit_type, level, op) == "supported"
         )

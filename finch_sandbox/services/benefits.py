@@ -103,6 +103,19 @@ class WriteResult:
     job_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class DeclaredBenefit:
+    """A company benefit a scenario starts with (services/scenarios.py), with its
+    enrollments as (individual id, stored configuration)."""
+
+    id: str
+    type: str | None
+    description: str | None
+    frequency: str | None
+    company_contribution: dict[str, Any] | None
+    enrollments: list[tuple[str, dict[str, Any]]]
+
+
 class BenefitService:
     def __init__(
         self,
@@ -214,7 +227,7 @@ class BenefitService:
         support.require_offered()
         if support.automated:
             raise InvalidRequest("This adapter does not support assisted benefits.")
-        if not support.has_type(benefit_type):
+        if benefit_type is not None and not support.has_type(benefit_type):
             raise unsupported_type(benefit_type)
         _check_frequency(support, benefit_type, frequency)
         return self._add(
@@ -291,6 +304,55 @@ class BenefitService:
             )
             self._commit(uow)
         return WriteResult(benefit_id, job_id)
+
+    # --- scenarios ---------------------------------------------------------------------------
+
+    def check_declared(
+        self, provider_id: str, authentication_type: str, benefits: Sequence[DeclaredBenefit]
+    ) -> None:
+        """Raise Finch's error for a declared benefit the provider could not have: a type it
+        does not have, a frequency or an enrollment configuration it cannot take."""
+        if not benefits:
+            return
+        support = BenefitSupport.of(self._catalog, provider_id, authentication_type)
+        support.require_offered()
+        seen: set[str] = set()
+        for benefit in benefits:
+            if benefit.id in seen:
+                raise InvalidRequest(f"benefit '{benefit.id}' is declared twice")
+            seen.add(benefit.id)
+            if benefit.type is not None and not support.has_type(benefit.type):
+                raise unsupported_type(benefit.type)
+            _check_frequency(support, benefit.type, benefit.frequency)
+            if benefit.enrollments and benefit.type is None:
+                support.require(None, "individual_benefits", "create")
+            for _, configuration in benefit.enrollments:
+                problem = configuration_problem(support, benefit.type, configuration)
+                if problem is not None:
+                    raise UnprocessableRequest(problem, finch_code="invalid_employee_enrollment")
+
+    def declare(self, principal: Principal, benefits: Sequence[DeclaredBenefit]) -> None:
+        """The scenario's benefits and enrollments, as the employer already had them: no jobs
+        (nothing was written through Finch). check_declared() has passed."""
+        if not benefits:
+            return
+        now = self._clock.now()
+        with UnitOfWork(self._db, write=True) as uow:
+            repo = uow.benefits(principal.connection_id)
+            for benefit in benefits:
+                added = repo.add(
+                    benefit.id,
+                    type=benefit.type,
+                    description=benefit.description,
+                    frequency=benefit.frequency,
+                    company_contribution=benefit.company_contribution,
+                    origin="declared",
+                    now=now,
+                )
+                for individual_id, configuration in benefit.enrollments:
+                    stored = {k: configuration.get(k) for k in CONFIGURATION_KEYS}
+                    repo.enroll(added.id, individual_id, stored, now)
+            uow.commit()
 
     # --- enrollments ------------------------------------------------------------------------
 

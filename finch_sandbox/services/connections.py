@@ -127,7 +127,7 @@ class ConnectionService:
         company does not hold the database's write lock while it is being made up.
         """
         self.check_provider(provider_id)
-        auth_type = authentication_type or self._default_auth_type(provider_id)
+        auth_type = authentication_type or self.default_auth_type(provider_id)
         chosen = self._check_products(products, DEFAULT_CONNECTION_PRODUCTS)
         size = 20 if employee_size is None else employee_size
         limit = self._settings.max_employee_size
@@ -151,31 +151,41 @@ class ConnectionService:
         from finch_sandbox.services.generation import generate_company
         from finch_sandbox.services.generation import new_uuid as seeded_uuid
 
-        generated = generate_company(
-            seed=seed,
-            employee_size=size,
-            today=now.date(),
-            full_pay_history=self._settings.full_pay_history,
-            supported_fields=self._catalog.supported_fields(provider_id, auth_type),
-            # No pay history for a provider whose payroll would only ever answer 501.
-            payroll=self._catalog.offers_payroll(provider_id, auth_type),
-            progress=progress,
-        )
+        def generate(company_seed: int, employees: int) -> GeneratedCompany:
+            return generate_company(
+                seed=company_seed,
+                employee_size=employees,
+                today=now.date(),
+                full_pay_history=self._settings.full_pay_history,
+                supported_fields=self._catalog.supported_fields(provider_id, auth_type),
+                # No pay history for a provider whose payroll would only ever answer 501.
+                payroll=self._catalog.offers_payroll(provider_id, auth_type),
+                progress=progress,
+            )
+
+        generated = generate(seed, size)
         rng = seeded_rng(seed, "identity")
         connection_id, entity_id = seeded_uuid(rng), seeded_uuid(rng)
         records = company_records(generated)
+        extras = fixture.extra_entities if fixture is not None else []
         if fixture is not None:
             entity_id = fixture.entity_id or entity_id
             records = fixture.rename(records)
+        # (entity id, company, its records): a scenario may add entities to the first.
+        companies = [(entity_id, generated, records)]
+        for index, extra in enumerate(extras, start=1):
+            company = generate(derive_seed(seed, "entity", index), extra.employee_size)
+            companies.append((extra.id, company, company_records(company)))
         connection = Connection(
             id=connection_id,
             company_id=generated.company["id"],
             entity_id=entity_id,
             provider_id=provider_id,
             # Finch sets up assisted connections by hand; until then they are pending.
-            status="pending" if auth_type == "assisted" else "connected",
+            status=(fixture.status if fixture is not None else None)
+            or ("pending" if auth_type == "assisted" else "connected"),
             seed=seed,
-            employee_size=size,
+            employee_size=sum(len(c.employees) for _, c, _ in companies),
             created_at=now,
             sync_version=1,
             last_synced_at=now,
@@ -186,16 +196,19 @@ class ConnectionService:
                 # First, so the fixed token and entity id are free again.
                 self._retire_holder(uow, fixture.access_token, now)
                 token = fixture.access_token
-            if fixture is not None and uow.connections.entity_exists(connection.entity_id):
-                raise BadRequest(
-                    f"[body:entity_id]: entity '{connection.entity_id}' belongs to another "
-                    "connection"
-                )
+            for held in (e for e, _, _ in companies if uow.connections.entity_exists(e)):
+                raise BadRequest(f"[body:entity_id]: entity '{held}' belongs to another connection")
             uow.connections.add(connection)
             uow.connections.flush()
-            uow.connections.add_entity(first_entity(connection, generated))
-            # Creating a connection performs its initial sync: both sides start equal.
-            uow.records(connection.id).insert(records, synced=True)
+            # Records are kept per entity only when there are several to tell apart.
+            multi = len(companies) > 1
+            for position, (eid, company, company_docs) in enumerate(companies):
+                uow.connections.add_entity(
+                    entity_row(connection.id, eid, position, company, multi=multi)
+                )
+                # Creating a connection performs its initial sync: both sides start equal.
+                scope = eid if multi else None
+                uow.records(connection.id, scope).insert(company_docs, synced=True)
             if auth_type != "assisted":
                 initial = new_sync_job(uow, self._job_types, connection.id, now, status="complete")
                 for scope in initial_sync_scopes(chosen):
@@ -227,7 +240,7 @@ class ConnectionService:
                 raise BadRequest(
                     f"A connection can have at most {MAX_ACCOUNTS_PER_CONNECTION} accounts"
                 )
-            auth_type = authentication_type or self._default_auth_type(provider_id)
+            auth_type = authentication_type or self.default_auth_type(provider_id)
             issued = self.add_account(uow, connection, auth_type, chosen)
             uow.commit()
         return issued
@@ -275,7 +288,8 @@ class ConnectionService:
         entities = uow.connections.entities(connection.id)
         return IssuedToken(token, _principal(account, connection, entities))
 
-    def _default_auth_type(self, provider_id: str) -> str:
+    def default_auth_type(self, provider_id: str) -> str:
+        """The method a connection made without one uses: the provider's first automated."""
         provider = self._catalog.get(provider_id)
         if provider is None:
             raise BadRequest(f"[body:provider_id]: unknown provider '{provider_id}'")
@@ -390,14 +404,25 @@ class ConnectionService:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtraEntity:
+    """A further entity of a multi-entity scenario connection: a company of its own."""
+
+    id: str
+    employee_size: int
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionFixture:
     """What a scenario fixes about a new connection (services/scenarios.py): its access
-    token, its entity id, and the ids of its first records of each kind
-    (`{"employee": ["individual_id", ...], "pay_group": [...], "document": [...], ...}`)."""
+    token, its (first) entity id, the ids of its first records of each kind
+    (`{"employee": ["individual_id", ...], "pay_group": [...], "document": [...], ...}`),
+    its status, and the further entities that make it a multi-entity connection."""
 
     access_token: str | None = None
     entity_id: str | None = None
     ids: dict[str, list[str]] = field(default_factory=dict)
+    status: str | None = None
+    extra_entities: list[ExtraEntity] = field(default_factory=list)
 
     def rename(self, records: list[NewRecord]) -> list[NewRecord]:
         """The records with the fixed ids in place of the generated ones, everywhere they
@@ -498,15 +523,18 @@ def payment_records(
     return out
 
 
-def first_entity(connection: Connection, generated: GeneratedCompany) -> Entity:
-    """The entity of a single-entity connection: the generated company."""
+def entity_row(
+    connection_id: str, entity_id: str, position: int, generated: GeneratedCompany, *, multi: bool
+) -> Entity:
+    """An entity of a connection: one generated company. Only the entities of a multi-entity
+    employer carry a `source_id` (the EIN that tells them apart at the provider)."""
     return Entity(
-        id=connection.entity_id,
-        connection_id=connection.id,
-        position=0,
+        id=entity_id,
+        connection_id=connection_id,
+        position=position,
         company_id=generated.company["id"],
         name=generated.company.get("legal_name"),
-        source_id=None,
+        source_id=generated.company.get("ein") if multi else None,
     )
 
 

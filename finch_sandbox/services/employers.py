@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.ids import derive_seed, seeded_rng
-from finch_sandbox.services.connections import company_records
+from finch_sandbox.services.connections import company_records, entity_row
 from finch_sandbox.services.events import InitialSyncSucceeded
 from finch_sandbox.services.job_types import JobTypes
 from finch_sandbox.services.providers import ProviderCatalog
 from finch_sandbox.services.sync_jobs import new_sync_job
 from finch_sandbox.settings import Settings
 from finch_sandbox.storage.db import Database
-from finch_sandbox.storage.models import Connection, Entity
+from finch_sandbox.storage.models import Connection
 from finch_sandbox.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -137,13 +137,8 @@ class EmployerDirectory:
             for position, index in enumerate(chosen):
                 generated = companies[index]
                 uow.connections.add_entity(
-                    Entity(
-                        id=entity_ids[index],
-                        connection_id=connection.id,
-                        position=position,
-                        company_id=generated.company["id"],
-                        name=generated.company.get("legal_name"),
-                        source_id=generated.company.get("ein") if multi_entity else None,
+                    entity_row(
+                        connection.id, entity_ids[index], position, generated, multi=multi_entity
                     )
                 )
                 scope = entity_ids[index] if per_entity else None

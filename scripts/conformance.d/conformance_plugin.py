@@ -2,10 +2,14 @@
 gets a fresh connection with the scenario's fixed token and ids) and prints passed / failed /
 skipped per SDK resource, synchronous and asynchronous tests apart.
 
-A scenario file may carry `variants`, which the server ignores: `[{"tests": "<part of a test
-id>", "connections": [...]}]`; a test whose id contains `tests` gets that variant's
-connections instead (the first match wins), for placeholders one connection cannot hold at
-once (the suite reads job "job_id" as an automated job in one file and a manual one in another).
+A scenario file may carry `variants`, which the server ignores:
+`[{"tests": "<glob over test ids>", "changes": {...}}]`. A test whose id matches `tests`
+(fnmatch, as if wrapped in `*`) gets the scenario's connections with `changes` laid over each
+(or the variant's own `"connections"`, if it has them); the first match wins. Variants are for
+placeholders one connection cannot hold at once: the suite reads job "job_id" as an automated
+job in one file and a manual one in another, disconnects entities only a multi-entity
+connection has, and registers benefits (assisted providers only) and creates a `457` (which no
+provider that reads benefits back supports) next to tests that read benefits.
 
 Environment: TEST_API_BASE_URL (the server), FINCH_SANDBOX_SCENARIO_FILE (the scenario),
 FINCH_SANDBOX_CLIENT_ID / FINCH_SANDBOX_CLIENT_SECRET (the application's credentials).
@@ -13,6 +17,7 @@ FINCH_SANDBOX_CLIENT_ID / FINCH_SANDBOX_CLIENT_SECRET (the application's credent
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections import Counter, defaultdict
@@ -42,8 +47,10 @@ def _fresh_connection(
     http, scenario = _scenario_http
     chosen = {"connections": scenario["connections"]}
     for variant in scenario.get("variants") or ():
-        if variant["tests"] in request.node.nodeid:
-            chosen = {"connections": variant["connections"]}
+        if fnmatch.fnmatchcase(request.node.nodeid, f"*{variant['tests']}*"):
+            changes = variant.get("changes") or {}
+            connections = variant.get("connections") or scenario["connections"]
+            chosen = {"connections": [{**c, **changes} for c in connections]}
             break
     answer = http.post("/_finch-sandbox/scenario", json=chosen)
     if answer.status_code != 201:

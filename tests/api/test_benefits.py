@@ -199,6 +199,29 @@ def test_enrollment_reaches_the_next_pay_statements_and_stops_at_the_annual_maxi
     assert statement_of(gusto, later).employee_deductions == []
 
 
+def test_a_benefit_without_a_type_is_kept_but_takes_no_enrollments(
+    gusto: Finch, app_client: Finch, server: ThreadedServer, spec_recorder: SpecRecorder
+) -> None:
+    # The spec lets `type` be omitted or null, and Finch's docs call create() with no body.
+    created = gusto.hris.benefits.create()
+    assert finished(gusto, created.job_id).status == "complete"
+    benefit = gusto.hris.benefits.retrieve(created.benefit_id)
+    assert (benefit.type, benefit.description) == (None, None)
+    assert [b.benefit_id for b in gusto.hris.benefits.list()] == [created.benefit_id]
+    person = gusto.hris.directory.list().individuals[0].id
+    with pytest.raises(finch.UnprocessableEntityError, match="has no type"):
+        gusto.hris.benefits.individuals.enroll_many(
+            created.benefit_id, individuals=[{"individual_id": person}]
+        )
+    with pytest.raises(finch.UnprocessableEntityError, match="has no type"):
+        gusto.hris.benefits.individuals.enrolled_ids(created.benefit_id)
+    # A provider without benefits refuses an untyped one as it refuses any other.
+    bob, _ = connect(app_client, server, spec_recorder, "bob", authentication_type="api_token")
+    with pytest.raises(finch.UnprocessableEntityError) as refused:
+        bob.hris.benefits.create()
+    assert refused.value.body["finch_code"] == "not_supported_by_provider"  # type: ignore[index]
+
+
 def test_a_provider_without_the_type_refuses_it(
     gusto: Finch, app_client: Finch, server: ThreadedServer, spec_recorder: SpecRecorder
 ) -> None:

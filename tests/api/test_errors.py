@@ -256,7 +256,17 @@ def test_payment_totals_must_stay_within_what_the_sdks_read(
         },
         headers=bearer(connection),
     )
-    assert_finch_error(response, 400, "the amounts add up to more than 9007199254740991")
+    assert_finch_error(
+        response, 400, "the amounts of gross pay add up to more than 9007199254740991"
+    )
+    # Each total is its own sum: a net pay at the limit beside a small gross pay fits.
+    statement = {"individual_id": person, "gross_pay": 1, "net_pay": 2**53 - 1}
+    fits = raw.post(
+        "/sandbox/payment",
+        json={"start_date": "2026-10-01", "end_date": "2026-10-14", "pay_statements": [statement]},
+        headers=bearer(connection),
+    )
+    assert fits.status_code == 200 and fits.json()["payment_id"], fits.text
 
 
 def test_companies_past_the_size_limit_are_refused_before_any_work(

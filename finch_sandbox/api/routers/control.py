@@ -5,9 +5,9 @@ the delivery log and replays, the sandbox clock, and scenarios (fixed tokens and
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads, writes
@@ -17,6 +17,7 @@ from finch_sandbox.api.schemas.control import (
     ClockAdvanceParams,
     ClockFreezeParams,
     EndpointCreateParams,
+    ScenarioParams,
     SecretRotateParams,
 )
 from finch_sandbox.services.clock_control import ClockControl, ClockState
@@ -167,6 +168,7 @@ def unfreeze_clock(services: ServicesDep) -> Response:
 
 @router.post(PREFIX + "/scenario")
 @writes()
-def apply_scenario(services: ServicesDep, body: Annotated[dict[str, Any], Body()]) -> Response:
+def apply_scenario(services: ServicesDep, body: ScenarioParams) -> Response:
     """Create the scenario's connections afresh (services/scenarios.py)."""
-    return json_response({"connections": services.scenarios.apply(body)}, status_code=201)
+    applied = services.scenarios.apply([c.declared() for c in body.connections])
+    return json_response({"connections": applied}, status_code=201)

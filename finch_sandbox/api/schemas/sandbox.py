@@ -257,15 +257,19 @@ class PayStatementInput(WireModel):
     total_hours: float | int | None = None
     type: Literal["off_cycle_payroll", "one_time_payment", "regular_payroll"] | None = None
 
-    def amounts(self) -> list[int | None]:
-        return [
-            self.gross_pay,
-            self.net_pay,
-            *(e.amount for e in self.earnings),
-            *(d.amount for d in self.employee_deductions),
-            *(c.amount for c in self.employer_contributions),
-            *(t.amount for t in self.taxes),
-        ]
+    def totals(self) -> dict[str, list[int | None]]:
+        """The amounts that add up to each of the payment's totals (and the pay statement
+        items' totals): gross pay; net pay with taxes and contributions (company debit);
+        deductions."""
+        return {
+            "gross pay": [self.gross_pay, *(e.amount for e in self.earnings)],
+            "net pay, taxes and contributions": [
+                self.net_pay,
+                *(t.amount for t in self.taxes),
+                *(c.amount for c in self.employer_contributions),
+            ],
+            "deductions": [d.amount for d in self.employee_deductions],
+        }
 
 
 class PaymentCreateParams(WireModel):
@@ -276,7 +280,9 @@ class PaymentCreateParams(WireModel):
     @model_validator(mode="after")
     def _totals_fit(self) -> PaymentCreateParams:
         # The payment's totals are sums over every statement's lines (and hours likewise).
-        check_total([a for s in self.pay_statements for a in s.amounts()], "the amounts")
+        for what in ("gross pay", "net pay, taxes and contributions", "deductions"):
+            amounts = [a for s in self.pay_statements for a in s.totals()[what]]
+            check_total(amounts, f"the amounts of {what}")
         hours = [e.hours for s in self.pay_statements for e in s.earnings]
         hours += [s.total_hours for s in self.pay_statements]
         check_total([round(h) if h is not None else None for h in hours], "the hours")
