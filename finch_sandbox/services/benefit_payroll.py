@@ -22,7 +22,7 @@ Rules (amounts in cents, percentages in basis points of the statement's gross pa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -214,3 +214,57 @@ def age_at_year_end(dob: str | None, year: int) -> int | None:
     except ValueError:
         return None
     return year - born.year
+
+
+def deduct_from_history(
+    payments: Sequence[dict[str, Any]],
+    statements: dict[tuple[str, str], dict[str, Any]],
+    enrolled: dict[str, list[Enrolled]],
+    ages: dict[str, str | None],
+) -> tuple[set[str], dict[tuple[str, str], dict[str, Any]]]:
+    """Enrollments that predate a pay history, applied to it as the payroll would have.
+
+    `payments` are `Payment` documents; `statements` the pay statements of enrolled people by
+    (payment id, individual id); `enrolled` each person's enrollments (totals empty); `ages`
+    each person's date of birth. Payments are taken in pay-date order so that annual maximums
+    and `monthly` / `one_time` frequencies hold across the history. Statements and payments
+    change in place (a payment's net pay, contributions and company debit follow its
+    statements). Returns the ids of the payments that changed, and the year-to-date totals of
+    each (benefit id, individual id) that took money.
+    """
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    changed: set[str] = set()
+    for payment in sorted(payments, key=lambda p: str(p.get("pay_date") or "")):
+        if not payment.get("pay_date"):
+            continue
+        pay_date = date.fromisoformat(str(payment["pay_date"])[:10])
+        taken = added = 0
+        for individual_id in payment.get("individual_ids") or ():
+            statement = statements.get((str(payment["id"]), individual_id))
+            mine = enrolled.get(individual_id)
+            if statement is None or not mine:
+                continue
+            net_before = int((statement.get("net_pay") or {}).get("amount") or 0)
+            given = sum(_cents(c) for c in statement.get("employer_contributions") or ())
+            now = [replace(e, totals=totals.get((e.benefit_id, individual_id), {})) for e in mine]
+            age = age_at_year_end(ages.get(individual_id), pay_date.year)
+            for item, new_totals in apply_enrollments(statement, now, pay_date=pay_date, age=age):
+                totals[(item.benefit_id, individual_id)] = new_totals
+            taken += net_before - int((statement.get("net_pay") or {}).get("amount") or 0)
+            added += sum(_cents(c) for c in statement.get("employer_contributions") or ()) - given
+        if taken or added:
+            changed.add(str(payment["id"]))
+            _adjust(payment, "net_pay", -taken)
+            # company debit = net + taxes + employer contributions (generation/payroll.py)
+            _adjust(payment, "company_debit", added - taken)
+    return changed, totals
+
+
+def _cents(line: dict[str, Any]) -> int:
+    return int(line.get("amount") or 0)
+
+
+def _adjust(payment: dict[str, Any], key: str, delta: int) -> None:
+    money = payment.get(key)
+    if isinstance(money, dict) and delta:
+        payment[key] = {**money, "amount": int(money.get("amount") or 0) + delta}

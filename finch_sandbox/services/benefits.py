@@ -27,9 +27,15 @@ from finch_sandbox.errors import (
     UnprocessableRequest,
 )
 from finch_sandbox.ids import new_uuid
-from finch_sandbox.services.benefit_payroll import Enrolled, age_at_year_end, apply_enrollments
+from finch_sandbox.services.benefit_payroll import (
+    Enrolled,
+    age_at_year_end,
+    apply_enrollments,
+    deduct_from_history,
+)
 from finch_sandbox.services.benefit_support import BenefitSupport, refusal, unsupported_type
 from finch_sandbox.services.employer_data import STATUS_ERRORS
+from finch_sandbox.services.entities import sandbox_scope
 from finch_sandbox.services.job_types import JobContext, JobOutcome, JobType, JobTypes, new_job
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.services.providers import ProviderCatalog
@@ -333,12 +339,15 @@ class BenefitService:
 
     def declare(self, principal: Principal, benefits: Sequence[DeclaredBenefit]) -> None:
         """The scenario's benefits and enrollments, as the employer already had them: no jobs
-        (nothing was written through Finch). check_declared() has passed."""
+        (nothing was written through Finch), and the generated pay history already shows the
+        enrollments (from their effective date, else from the start). check_declared() has
+        passed."""
         if not benefits:
             return
         now = self._clock.now()
         with UnitOfWork(self._db, write=True) as uow:
             repo = uow.benefits(principal.connection_id)
+            enrolled: dict[str, list[Enrolled]] = {}
             for benefit in benefits:
                 added = repo.add(
                     benefit.id,
@@ -352,6 +361,12 @@ class BenefitService:
                 for individual_id, configuration in benefit.enrollments:
                     stored = {k: configuration.get(k) for k in CONFIGURATION_KEYS}
                     repo.enroll(added.id, individual_id, stored, now)
+                    enrolled.setdefault(individual_id, []).append(_enrolled(added, stored, {}))
+            totals = _deduct_from_history(uow, principal, enrolled)
+            for benefit_row, enrollment in repo.enrollments_of(list(enrolled)):
+                key = (benefit_row.id, enrollment.individual_id)
+                if key in totals:
+                    repo.set_totals(enrollment, totals[key])
             uow.commit()
 
     # --- enrollments ------------------------------------------------------------------------
@@ -562,6 +577,53 @@ def configuration_problem(
     return None
 
 
+def _enrolled(benefit: Benefit, configuration: dict[str, Any], totals: dict[str, Any]) -> Enrolled:
+    return Enrolled(
+        benefit_id=benefit.id,
+        benefit_type=benefit.type,
+        description=benefit.description,
+        frequency=benefit.frequency,
+        benefit_match=benefit.company_contribution,
+        configuration=configuration,
+        totals=totals,
+    )
+
+
+def _deduct_from_history(
+    uow: UnitOfWork, principal: Principal, enrolled: dict[str, list[Enrolled]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Enrollments that predate the connection's generated pay history, applied to it on both
+    sides (it is history: no sync is needed to see it). Returns the year-to-date totals."""
+    if not enrolled:
+        return {}
+    records = uow.records(principal.connection_id, sandbox_scope(principal))
+    payments = list(records.synced_docs("payment"))
+    wanted = [
+        f"{p['id']}:{i}" for p in payments for i in p.get("individual_ids") or () if i in enrolled
+    ]
+    found = records.synced_docs_by_id("pay_statement", wanted)
+    statements = {
+        (p["id"], i): found[f"{p['id']}:{i}"]
+        for p in payments
+        for i in p.get("individual_ids") or ()
+        if f"{p['id']}:{i}" in found
+    }
+    people = {i: records.provider_doc("employee", i) or {} for i in enrolled}
+    born = {i: (doc.get("individual") or {}).get("dob") for i, doc in people.items()}
+    changed, totals = deduct_from_history(payments, statements, enrolled, born)
+    for payment in payments:
+        if payment["id"] not in changed:
+            continue
+        records.put_both_sides("payment", payment["id"], payment)
+        for individual_id in payment.get("individual_ids") or ():
+            statement = statements.get((payment["id"], individual_id))
+            if statement is not None:
+                records.put_both_sides(
+                    "pay_statement", f"{payment['id']}:{individual_id}", statement
+                )
+    return totals
+
+
 def deduct_enrolled_benefits(
     uow: UnitOfWork, connection_id: str, statements: Sequence[dict[str, Any]], *, pay_date: date
 ) -> None:
@@ -582,15 +644,7 @@ def deduct_enrolled_benefits(
         person = records.provider_doc("employee", statement["individual_id"]) or {}
         dob = (person.get("individual") or {}).get("dob")
         enrolled = [
-            Enrolled(
-                benefit_id=benefit.id,
-                benefit_type=benefit.type,
-                description=benefit.description,
-                frequency=benefit.frequency,
-                benefit_match=benefit.company_contribution,
-                configuration=enrollment.configuration,
-                totals=enrollment.totals or {},
-            )
+            _enrolled(benefit, enrollment.configuration, enrollment.totals or {})
             for benefit, enrollment in pairs
         ]
         changed = apply_enrollments(

@@ -139,13 +139,16 @@ def with_changes(**changes: Any) -> dict[str, Any]:
     return {"connections": [{**SCENARIO["connections"][0], **changes}]}
 
 
+MAXIMUM = 27_500
+
+
 def test_declared_benefits_and_enrollments_are_there_from_the_start(
     server: ThreadedServer, raw: httpx.Client, spec_recorder: SpecRecorder
 ) -> None:
     products = [*SCENARIO["connections"][0]["products"], "benefits"]
     enrollment = {
         "employee_deduction": {"type": "fixed", "amount": 2500},
-        "annual_maximum": 100_000,
+        "annual_maximum": MAXIMUM,
     }
     scenario = with_changes(
         products=products,
@@ -153,7 +156,7 @@ def test_declared_benefits_and_enrollments_are_there_from_the_start(
             {
                 "id": "benefit-a",
                 "type": "401k",
-                "description": "401(k)",
+                "description": "Declared",
                 "enrollments": [{"individual_id": PERSON_B, "configuration": enrollment}],
             },
             {"id": "benefit-b", "type": "hsa_pre"},
@@ -163,14 +166,52 @@ def test_declared_benefits_and_enrollments_are_there_from_the_start(
     assert answer.status_code == 201, answer.text
     client = make_client(server.base_url, spec_recorder, "fixed-token")
     assert [b.benefit_id for b in client.hris.benefits.list()] == ["benefit-a", "benefit-b"]
-    assert client.hris.benefits.retrieve("benefit-a").description == "401(k)"
+    assert client.hris.benefits.retrieve("benefit-a").description == "Declared"
     enrolled = client.hris.benefits.individuals.enrolled_ids("benefit-a")
     assert enrolled.individual_ids == [PERSON_B]
     (found,) = client.hris.benefits.individuals.retrieve_many_benefits(
         "benefit-a", individual_ids=PERSON_B
     )
     assert found.body.employee_deduction.amount == 2500  # type: ignore[union-attr]
-    # Declared enrollments are deducted like any other from the next pay statement.
+
+    # The enrollment predates the generated pay history, which shows it: every paycheck of
+    # the person carries it, statements and payments still add up, and the year's total
+    # stops at the annual maximum.
+    history = list(
+        client.hris.payments.list(start_date=date(2000, 1, 1), end_date=date(2100, 1, 1))
+    )
+    pages = [
+        page
+        for start in range(0, len(history), 10)  # at most 10 payments per request
+        for page in client.hris.pay_statements.retrieve_many(
+            requests=[{"payment_id": p.id} for p in history[start : start + 10]]
+        )
+    ]
+    by_year: dict[str, int] = {}
+    paychecks: dict[str, int] = {}
+    ordered = sorted(zip(history, pages, strict=True), key=lambda pair: str(pair[0].pay_date))
+    for payment, page in ordered:
+        statements = page.body.pay_statements  # type: ignore[union-attr]
+        assert sum(s.net_pay.amount for s in statements) == payment.net_pay.amount  # type: ignore[union-attr]
+        for statement in statements:
+            taxes = sum(t.amount for t in statement.taxes or [] if not t.employer)  # type: ignore[misc]
+            taken = sum(d.amount for d in statement.employee_deductions or [])  # type: ignore[misc]
+            assert statement.gross_pay.amount - taxes - taken == statement.net_pay.amount  # type: ignore[union-attr]
+            if statement.individual_id != PERSON_B or not statement.gross_pay.amount:  # type: ignore[union-attr]
+                continue
+            year = str(payment.pay_date)[:4]
+            declared = sum(
+                d.amount or 0 for d in statement.employee_deductions or [] if d.name == "Declared"
+            )
+            # $25 a paycheck until the year's $275 maximum, then nothing.
+            assert declared == (2500 if by_year.get(year, 0) < MAXIMUM else 0), payment.pay_date
+            by_year[year] = by_year.get(year, 0) + declared
+            paychecks[year] = paychecks.get(year, 0) + 1
+    assert by_year == {y: min(n * 2500, MAXIMUM) for y, n in paychecks.items()}
+    assert MAXIMUM in by_year.values(), "the history never reached the maximum"
+
+    # Declared enrollments are deducted like any other from the next pay statement, with
+    # the history's year-to-date total counted against the maximum.
     paid = client.sandbox.payment.create(
         start_date=date(2026, 11, 2),
         end_date=date(2026, 11, 13),
@@ -182,7 +223,8 @@ def test_declared_benefits_and_enrollments_are_there_from_the_start(
     (page,) = client.hris.pay_statements.retrieve_many(requests=[{"payment_id": paid.payment_id}])
     (statement,) = page.body.pay_statements  # type: ignore[union-attr]
     deductions = {d.name: d.amount for d in statement.employee_deductions or []}
-    assert deductions.get("401(k)") == 2500, deductions
+    expected = min(2500, MAXIMUM - by_year.get("2026", 0))
+    assert deductions.get("Declared", 0) == expected, (deductions, by_year)
 
 
 def test_declared_benefits_the_provider_could_not_have_are_refused(
