@@ -333,7 +333,10 @@ class BenefitService:
             if benefit.enrollments and benefit.type is None:
                 support.require(None, "individual_benefits", "create")
             for _, configuration in benefit.enrollments:
-                problem = configuration_problem(support, benefit.type, configuration)
+                # Finch takes effective dates only for assisted benefits, but a declared
+                # enrollment is history, which may well have started on a given day.
+                history = {k: v for k, v in configuration.items() if k != "effective_date"}
+                problem = configuration_problem(support, benefit.type, history)
                 if problem is not None:
                     raise UnprocessableRequest(problem, finch_code="invalid_employee_enrollment")
 

@@ -313,3 +313,40 @@ def test_status_sets_where_the_connection_starts(
     )
     assert client.hris.directory.list().individuals
     assert apply(raw, with_changes(status="sleeping")).status_code == 400
+
+
+def test_a_declared_enrollment_starts_at_its_effective_date(
+    server: ThreadedServer, raw: httpx.Client, spec_recorder: SpecRecorder
+) -> None:
+    products = [*SCENARIO["connections"][0]["products"], "benefits"]
+    configuration = {
+        "employee_deduction": {"type": "percent", "amount": 100},
+        "effective_date": "2026-01-01",
+    }
+    scenario = with_changes(
+        products=products,
+        benefits=[
+            {
+                "id": "benefit-a",
+                "type": "401k",
+                "description": "Declared",
+                "enrollments": [{"individual_id": PERSON_A, "configuration": configuration}],
+            }
+        ],
+    )
+    assert apply(raw, scenario).status_code == 201
+    client = make_client(server.base_url, spec_recorder, "fixed-token")
+    history = list(
+        client.hris.payments.list(start_date=date(2025, 6, 1), end_date=date(2026, 6, 30))
+    )
+    seen = {}
+    for start in range(0, len(history), 10):
+        pages = client.hris.pay_statements.retrieve_many(
+            requests=[{"payment_id": p.id} for p in history[start : start + 10]]
+        )
+        for payment, page in zip(history[start : start + 10], pages, strict=True):
+            for statement in page.body.pay_statements:  # type: ignore[union-attr]
+                if statement.individual_id == PERSON_A and statement.gross_pay.amount:  # type: ignore[union-attr]
+                    names = {d.name for d in statement.employee_deductions or []}
+                    seen[str(payment.pay_date)] = "Declared" in names
+    assert seen and all(taken == (day >= "2026-01-01") for day, taken in seen.items()), seen
