@@ -397,7 +397,31 @@ WRITES: dict[tuple[str, str], Recipe] = {
                     "access_token": w.token,
                     "provider_id": "gusto",
                     "employee_size": 2,
-                    "products": ["company", "directory", "payment", "pay_statement", "documents"],
+                    "products": [
+                        "company",
+                        "directory",
+                        "payment",
+                        "pay_statement",
+                        "documents",
+                        "benefits",
+                    ],
+                    # Declared enrollments rewrite the pay history: the cached pay statements
+                    # of the connection the token named before must not be answered.
+                    "ids": {"employee": ["coherence-person"]},
+                    "benefits": [
+                        {
+                            "id": "coherence-benefit",
+                            "type": "401k",
+                            "enrollments": [
+                                {
+                                    "individual_id": "coherence-person",
+                                    "configuration": {
+                                        "employee_deduction": {"type": "fixed", "amount": 1000}
+                                    },
+                                }
+                            ],
+                        }
+                    ],
                 }
             ]
         },
