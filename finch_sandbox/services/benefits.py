@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from finch_sandbox.clock import Clock
 from finch_sandbox.errors import (
@@ -83,15 +83,50 @@ def benefit_not_found(benefit_id: str) -> NotFound:
     return NotFound(f"Benefit not found: '{benefit_id}'", finch_code="benefit_not_found")
 
 
-def _item(
-    key: str, item_id: str, code: int, name: str, finch_code: str, message: str
-) -> dict[str, Any]:
-    """One per-item result, as Finch reports batch outcomes: `{<id>, code, body}`."""
-    return {
-        key: item_id,
-        "code": code,
-        "body": {"name": name, "finch_code": finch_code, "message": message},
-    }
+class Outcome(NamedTuple):
+    """How one item of a benefit write ended, as Finch reports batch outcomes."""
+
+    code: int
+    name: str
+    finch_code: str
+    message: str
+
+    def of(self, key: str, item_id: str, message: str | None = None) -> dict[str, Any]:
+        """The per-item result: `{<key>: id, code, body: {name, finch_code, message}}`."""
+        return {
+            key: item_id,
+            "code": self.code,
+            "body": {
+                "name": self.name,
+                "finch_code": self.finch_code,
+                "message": message or self.message,
+            },
+        }
+
+
+BENEFIT_CREATED = Outcome(201, "created", "benefit_created", "Successfully created the benefit")
+BENEFIT_REGISTERED = Outcome(
+    201, "created", "benefit_registered", "Successfully registered the benefit"
+)
+BENEFIT_UPDATED = Outcome(200, "ok", "benefit_updated", "Successfully updated the benefit")
+INDIVIDUAL_NOT_FOUND = Outcome(
+    404, "not_found_error", "individual_not_found", "Individual not found"
+)
+INVALID_ENROLLMENT = Outcome(
+    422, "unprocessable_request_error", "invalid_employee_enrollment", "Invalid enrollment"
+)
+ENROLLED = Outcome(
+    201, "created", "enrolled_new_benefit", "Successfully enrolled individual in benefit"
+)
+ENROLLMENT_UPDATED = Outcome(
+    200, "ok", "updated_existing_enrollment", "Successfully updated the individual's enrollment"
+)
+UNENROLLED = Outcome(
+    200, "ok", "unenrolled_individual_benefit", "Successfully unenrolled individual from benefit"
+)
+NOT_ENROLLED = Outcome(
+    404, "bad_request", "enrollment_not_found", "The individual is not enrolled in this benefit"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,17 +303,8 @@ class BenefitService:
                 origin=origin,
                 now=self._clock.now(),
             )
-            verb = "created" if origin == "created" else "registered"
-            results = [
-                _item(
-                    "benefit_id",
-                    benefit_id,
-                    201,
-                    "created",
-                    f"benefit_{verb}",
-                    f"Successfully {verb} the benefit",
-                )
-            ]
+            outcome = BENEFIT_CREATED if origin == "created" else BENEFIT_REGISTERED
+            results = [outcome.of("benefit_id", benefit_id)]
             job_id = self._job(
                 uow, principal, job_type, {"benefit_id": benefit_id, "results": results}
             )
@@ -295,16 +321,7 @@ class BenefitService:
             support.require(benefit.type, "company_benefits", "update")
             if description is not None:
                 uow.benefits(principal.connection_id).set_description(benefit_id, description)
-            results = [
-                _item(
-                    "benefit_id",
-                    benefit_id,
-                    200,
-                    "ok",
-                    "benefit_updated",
-                    "Successfully updated the benefit",
-                )
-            ]
+            results = [BENEFIT_UPDATED.of("benefit_id", benefit_id)]
             job_id = self._job(
                 uow, principal, BENEFIT_UPDATE, {"benefit_id": benefit_id, "results": results}
             )
@@ -408,42 +425,15 @@ class BenefitService:
     ) -> dict[str, Any]:
         iid = item.individual_id
         if iid not in known:
-            return _item(
-                "individual_id",
-                iid,
-                404,
-                "not_found_error",
-                "individual_not_found",
-                "Individual not found",
-            )
+            return INDIVIDUAL_NOT_FOUND.of("individual_id", iid)
         problem = configuration_problem(support, benefit.type, item.configuration)
         if problem is not None:
-            return _item(
-                "individual_id",
-                iid,
-                422,
-                "unprocessable_request_error",
-                "invalid_employee_enrollment",
-                problem,
-            )
+            return INVALID_ENROLLMENT.of("individual_id", iid, problem)
         configuration = {k: item.configuration.get(k) for k in CONFIGURATION_KEYS}
-        if repo.enroll(benefit.id, iid, configuration, now):
-            return _item(
-                "individual_id",
-                iid,
-                201,
-                "created",
-                "enrolled_new_benefit",
-                "Successfully enrolled individual in benefit",
-            )
-        return _item(
-            "individual_id",
-            iid,
-            200,
-            "ok",
-            "updated_existing_enrollment",
-            "Successfully updated the individual's enrollment",
+        outcome = (
+            ENROLLED if repo.enroll(benefit.id, iid, configuration, now) else ENROLLMENT_UPDATED
         )
+        return outcome.of("individual_id", iid)
 
     def unenroll(self, principal: Principal, benefit_id: str, individual_ids: Sequence[str]) -> str:
         """DELETE /employer/benefits/{benefit_id}/individuals."""
@@ -456,38 +446,12 @@ class BenefitService:
             results = []
             for iid in individual_ids:
                 if iid not in known:
-                    results.append(
-                        _item(
-                            "individual_id",
-                            iid,
-                            404,
-                            "not_found_error",
-                            "individual_not_found",
-                            "Individual not found",
-                        )
-                    )
+                    outcome = INDIVIDUAL_NOT_FOUND
                 elif repo.unenroll(benefit_id, iid):
-                    results.append(
-                        _item(
-                            "individual_id",
-                            iid,
-                            200,
-                            "ok",
-                            "unenrolled_individual_benefit",
-                            "Successfully unenrolled individual from benefit",
-                        )
-                    )
+                    outcome = UNENROLLED
                 else:
-                    results.append(
-                        _item(
-                            "individual_id",
-                            iid,
-                            404,
-                            "bad_request",
-                            "enrollment_not_found",
-                            "The individual is not enrolled in this benefit",
-                        )
-                    )
+                    outcome = NOT_ENROLLED
+                results.append(outcome.of("individual_id", iid))
             job_id = self._job(
                 uow, principal, BENEFIT_UNENROLL, {"benefit_id": benefit_id, "results": results}
             )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from finch_sandbox.api.schemas.common import BenefitType, IsoDate, WireModel
+from finch_sandbox.services.benefits import INDIVIDUAL_NOT_FOUND, NOT_ENROLLED
 from finch_sandbox.storage.models import Benefit, BenefitEnrollment
 
 BenefitFrequency = Literal["every_paycheck", "monthly", "one_time"]
@@ -122,28 +123,12 @@ def individual_benefit(
     individual_id: str, enrollment: BenefitEnrollment | None, known: bool
 ) -> dict[str, Any]:
     """An `IndividualBenefit`: the enrollment, or why there is none."""
-    if not known:
-        return {
-            "individual_id": individual_id,
-            "code": 404,
-            "body": {
-                "code": 404,
-                "name": "not_found_error",
-                "finch_code": "individual_not_found",
-                "message": "Individual not found",
-            },
-        }
-    if enrollment is None:
-        return {
-            "individual_id": individual_id,
-            "code": 404,
-            "body": {
-                "code": 404,
-                "name": "bad_request",
-                "finch_code": "enrollment_not_found",
-                "message": "The individual is not enrolled in this benefit",
-            },
-        }
+    if not known or enrollment is None:
+        # The same outcomes an enrollment job reports for these individuals.
+        outcome = INDIVIDUAL_NOT_FOUND if not known else NOT_ENROLLED
+        result = outcome.of("individual_id", individual_id)
+        result["body"] = {"code": outcome.code, **result["body"]}
+        return result
     config = enrollment.configuration
     return {
         "individual_id": individual_id,
