@@ -17,16 +17,18 @@ from functools import cache
 
 @dataclass(frozen=True, slots=True)
 class FederalYear:
+    # Indexed every year:
     social_security_wage_base: int
-    social_security_rate: float  # each of employee and employer
-    medicare_rate: float  # each of employee and employer, no wage base
-    additional_medicare_threshold: int  # wages in the year above this ...
-    additional_medicare_rate: float  # ... are withheld this much more (employee only)
-    futa_wage_base: int
-    futa_rate: float  # 6.0% less the 5.4% credit for paying state unemployment on time
-    supplemental_rate: float  # flat federal withholding on bonuses paid apart from wages
     standard_deduction: int  # single filer
     brackets: tuple[tuple[float, float], ...]  # (upper bound of taxable income, rate)
+    # Set by statute, unchanged over the years listed (a year that differs says so):
+    social_security_rate: float = 0.062  # each of employee and employer
+    medicare_rate: float = 0.0145  # each of employee and employer, no wage base
+    additional_medicare_threshold: int = 200_000_00  # wages in the year above this ...
+    additional_medicare_rate: float = 0.009  # ... are withheld this much more (employee only)
+    futa_wage_base: int = 7_000_00
+    futa_rate: float = 0.006  # 6.0% less the 5.4% credit for paying state unemployment on time
+    supplemental_rate: float = 0.22  # flat federal withholding on bonuses paid apart from wages
 
 
 _INF = float("inf")
@@ -34,39 +36,18 @@ _INF = float("inf")
 FEDERAL: dict[int, FederalYear] = {
     2024: FederalYear(
         social_security_wage_base=168_600_00,
-        social_security_rate=0.062,
-        medicare_rate=0.0145,
-        additional_medicare_threshold=200_000_00,
-        additional_medicare_rate=0.009,
-        futa_wage_base=7_000_00,
-        futa_rate=0.006,
-        supplemental_rate=0.22,
         standard_deduction=14_600_00,
         brackets=((11_600_00, 0.10), (47_150_00, 0.12), (100_525_00, 0.22), (191_950_00, 0.24),
                   (243_725_00, 0.32), (609_350_00, 0.35), (_INF, 0.37)),
     ),
     2025: FederalYear(
         social_security_wage_base=176_100_00,
-        social_security_rate=0.062,
-        medicare_rate=0.0145,
-        additional_medicare_threshold=200_000_00,
-        additional_medicare_rate=0.009,
-        futa_wage_base=7_000_00,
-        futa_rate=0.006,
-        supplemental_rate=0.22,
         standard_deduction=15_000_00,
         brackets=((11_925_00, 0.10), (48_475_00, 0.12), (103_350_00, 0.22), (197_300_00, 0.24),
                   (250_525_00, 0.32), (626_350_00, 0.35), (_INF, 0.37)),
     ),
     2026: FederalYear(
         social_security_wage_base=184_500_00,
-        social_security_rate=0.062,
-        medicare_rate=0.0145,
-        additional_medicare_threshold=200_000_00,
-        additional_medicare_rate=0.009,
-        futa_wage_base=7_000_00,
-        futa_rate=0.006,
-        supplemental_rate=0.22,
         standard_deduction=16_100_00,
         brackets=((12_400_00, 0.10), (50_400_00, 0.12), (105_700_00, 0.22), (201_775_00, 0.24),
                   (256_225_00, 0.32), (640_600_00, 0.35), (_INF, 0.37)),
