@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from finch_sandbox.errors import BadRequest, NotFound
+from finch_sandbox.errors import BadRequest
 from finch_sandbox.ids import derive_seed, seeded_rng
 from finch_sandbox.services.employer_data import EmployerDataService
 from finch_sandbox.services.job_types import JobContext, JobOutcome
@@ -154,13 +154,9 @@ class DocumentService:
         self, principal: Principal, document_id: str, *, entity_id: str | None = None
     ) -> dict[str, Any]:
         """GET /employer/documents/{id}: the form itself (`W42020` or `W42005`)."""
-        self._employer_data.require(principal, PRODUCT)
-        with UnitOfWork(self._db) as uow:
-            doc = uow.records(principal.connection_id, entity_id).synced_doc(
-                "document", document_id
-            )
-        if doc is None:
-            raise NotFound(f"could not find document with id '{document_id}'")
+        doc = self._employer_data.synced_record(
+            principal, PRODUCT, "document", document_id, entity_id=entity_id, what="document"
+        )
         return {"data": doc["data"], "type": doc["type"], "year": doc["year"]}
 
 

@@ -96,6 +96,24 @@ class EmployerDataService:
         if error is not None:
             raise error()
 
+    def synced_record(
+        self,
+        principal: Principal,
+        product: str,
+        kind: str,
+        record_id: str,
+        *,
+        entity_id: str | None,
+        what: str,
+    ) -> dict[str, Any]:
+        """One synced document of a kind the token may read, or Finch's 404 naming it."""
+        self.require(principal, product)
+        with UnitOfWork(self._db) as uow:
+            doc = uow.records(principal.connection_id, entity_id).synced_doc(kind, record_id)
+        if doc is None:
+            raise NotFound(f"could not find {what} with id '{record_id}'")
+        return doc
+
     def company(self, principal: Principal, *, entity_id: str | None = None) -> dict[str, Any]:
         self.require(principal, "company")
         with UnitOfWork(self._db) as uow:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from finch_sandbox.errors import NotFound
 from finch_sandbox.services.employer_data import EmployerDataService
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.storage.db import Database
@@ -49,11 +48,6 @@ class PayGroupService:
         self, principal: Principal, pay_group_id: str, *, entity_id: str | None = None
     ) -> dict[str, Any]:
         """A `PayGroupRetrieveResponse`, members included."""
-        self._employer_data.require(principal, PRODUCT)
-        with UnitOfWork(self._db) as uow:
-            group = uow.records(principal.connection_id, entity_id).synced_doc(
-                "pay_group", pay_group_id
-            )
-        if group is None:
-            raise NotFound(f"could not find pay group with id '{pay_group_id}'")
-        return group
+        return self._employer_data.synced_record(
+            principal, PRODUCT, "pay_group", pay_group_id, entity_id=entity_id, what="pay group"
+        )
