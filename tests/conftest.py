@@ -60,6 +60,16 @@ def postgres_admin_url() -> URL | None:
     return url.set(drivername="postgresql+psycopg")
 
 
+def artifacts_dir(*parts: str) -> Path:
+    """Where tests leave files for people to look at (screenshots): tests/artifacts/<backend>/
+    (git-ignored), created if missing. One folder per backend because scripts/test runs the
+    SQLite and PostgreSQL passes at the same time, and they must not overwrite each other's."""
+    backend = "sqlite" if postgres_admin_url() is None else "postgresql"
+    path = Path(__file__).resolve().parent.joinpath("artifacts", backend, *parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

@@ -1,14 +1,13 @@
 """GET / and the API docs at /_docs, which must work with no network at all.
 
 The docs test drives Debian's chromium (headless, through Playwright) with every request that
-leaves loopback aborted, and writes a screenshot to tests/artifacts/ (git-ignored).
+leaves loopback aborted, and writes a screenshot to tests/artifacts/<backend>/ (git-ignored).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,8 +15,8 @@ import pytest
 
 from finch_sandbox import __version__
 from finch_sandbox.testing import ThreadedServer
+from tests.conftest import artifacts_dir
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = os.environ.get("FINCH_SANDBOX_TEST_CHROMIUM", "/usr/bin/chromium")
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
@@ -70,8 +69,7 @@ def test_docs_render_the_operations_with_the_network_unreachable(
             blocked.append(route.request.url)
             route.abort("internetdisconnected")
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "docs.png"
+    shot = artifacts_dir() / "docs.png"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:

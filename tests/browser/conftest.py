@@ -13,8 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.conftest import artifacts_dir
+
 CHROMIUM = os.environ.get("FINCH_SANDBOX_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "connect"
 
 
 class RedirectReceiver:
@@ -82,17 +83,17 @@ def browser() -> Iterator[object]:
 
 
 class Shots:
-    """Screenshots of each step, named after the test, under tests/artifacts/connect/."""
+    """Screenshots of each step, named after the test, under tests/artifacts/<backend>/connect/."""
 
     def __init__(self, page: object, test_name: str) -> None:
         self.page = page
         self.prefix = re.sub(r"[^A-Za-z0-9_-]+", "_", test_name)
         self.n = 0
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.folder = artifacts_dir("connect")
 
     def __call__(self, step: str) -> Path:
         self.n += 1
-        path = ARTIFACTS / f"{self.prefix}-{self.n:02d}-{step}.png"
+        path = self.folder / f"{self.prefix}-{self.n:02d}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         return path
 

@@ -1,6 +1,6 @@
 """The Connect page in headless Chromium: each sandbox flow from the Connect URL to the
 application's redirect URI, then the token exchange and a data read with the official SDK.
-Screenshots of every step land in tests/artifacts/connect/."""
+Screenshots of every step land in tests/artifacts/<backend>/connect/."""
 
 from __future__ import annotations
 
