@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from finch_sandbox import __version__
 from finch_sandbox.api import error_handlers
 from finch_sandbox.api.cacheability import flat_routes
+from finch_sandbox.api.declared_routes import build_routes
 from finch_sandbox.api.deps import Edge
 from finch_sandbox.api.fastpath import FastPath
 from finch_sandbox.api.middleware import FinchHeadersMiddleware
@@ -101,24 +102,29 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
-    for module in (
-        providers,
-        account,
-        forward,
-        auth,
-        connect,
-        connect_page,
-        sandbox_connections,
-        sandbox_data,
-        sandbox_jobs,
-        jobs,
-        hris,
-        payroll,
-        documents,
-        control,
-        benefits,
-    ):
-        app.include_router(module.router)
+    build_routes(
+        app,
+        (
+            module.router
+            for module in (
+                providers,
+                account,
+                forward,
+                auth,
+                connect,
+                connect_page,
+                sandbox_connections,
+                sandbox_data,
+                sandbox_jobs,
+                jobs,
+                hris,
+                payroll,
+                documents,
+                control,
+                benefits,
+            )
+        ),
+    )
     # GET /, the docs page and its assets (offline): the emulator's own pages.
     app.router.routes.extend(home.routes())
     routes = flat_routes(app.routes)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.connect import AccessTokenParams
 from finch_sandbox.errors import InvalidClient
 
-router = APIRouter(tags=["Management"])
+router = DeclaredRouter(tags=["Management"])
 
 
 @router.post("/auth/token")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.routers.hris import EntityIds
@@ -23,7 +24,7 @@ from finch_sandbox.api.schemas.benefits import (
 from finch_sandbox.services.benefits import Enrollment
 from finch_sandbox.services.entities import entity_scope
 
-router = APIRouter(tags=["Deductions"])
+router = DeclaredRouter(tags=["Deductions"])
 
 
 @router.get("/employer/benefits/meta")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import ClientAuth, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.connect import SessionNewParams, SessionReauthenticateParams
 from finch_sandbox.services.connect_flow import NewSession
 
-router = APIRouter(tags=["Connect"])
+router = DeclaredRouter(tags=["Connect"])
 
 
 def connect_url(request: Request, services: ServicesDep, session_id: str) -> str:

@@ -11,10 +11,11 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import ServicesDep
 from finch_sandbox.errors import FinchError
 from finch_sandbox.services.connect_flow import (
@@ -27,7 +28,7 @@ from finch_sandbox.services.connect_flow import (
 )
 from finch_sandbox.services.sandbox_logins import LoginRejected, Method
 
-router = APIRouter(include_in_schema=False)
+router = DeclaredRouter(include_in_schema=False)
 
 ASSETS = "/authorize/assets"
 # Pages hold one-time codes and credentials: never cached, never framed, nothing from elsewhere.

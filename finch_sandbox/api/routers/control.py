@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import ClientAuth, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.control import (
@@ -26,7 +26,7 @@ from finch_sandbox.services.webhooks import Endpoint, EventLog
 PREFIX = "/_finch-sandbox"
 
 # No router prefix (api/cacheability.flat_routes wants each route to keep its own path).
-router = APIRouter(tags=["Control plane"], dependencies=[ClientAuth])
+router = DeclaredRouter(tags=["Control plane"], dependencies=[ClientAuth])
 
 
 def _iso(moment: datetime | None) -> str | None:

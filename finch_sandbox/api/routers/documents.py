@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.routers.hris import EntityIds
@@ -15,7 +16,7 @@ from finch_sandbox.api.schemas.common import query_list
 from finch_sandbox.api.urls import base_url
 from finch_sandbox.services.entities import entity_scope
 
-router = APIRouter(tags=["Documents"])
+router = DeclaredRouter(tags=["Documents"])
 
 
 @router.get("/employer/documents")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import WireModel
 
-router = APIRouter(tags=["Management"])
+router = DeclaredRouter(tags=["Management"])
 
 
 class ForwardParams(WireModel):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import Field
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas import hris as wire
@@ -16,7 +17,7 @@ from finch_sandbox.api.schemas.common import IsoDate, WireModel
 from finch_sandbox.services.employer_data import PayStatementRequest
 from finch_sandbox.services.entities import entity_scope
 
-router = APIRouter(tags=["Organization", "Payroll"])
+router = DeclaredRouter(tags=["Organization", "Payroll"])
 
 EntityIds = Annotated[list[str] | None, Query(alias="entity_ids[]")]
 

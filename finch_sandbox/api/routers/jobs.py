@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import WireModel
 from finch_sandbox.api.schemas.jobs import automated_job, enqueue_answer, job_list, manual_job
 from finch_sandbox.api.urls import base_url
 
-router = APIRouter(tags=["Management"])
+router = DeclaredRouter(tags=["Management"])
 
 
 class AutomatedCreateParams(WireModel):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.routers.hris import EntityIds
@@ -15,7 +16,7 @@ from finch_sandbox.api.schemas.common import IsoDate, WireModel, query_list
 from finch_sandbox.services.entities import entity_scope
 from finch_sandbox.services.pay_statement_items import ItemQuery
 
-router = APIRouter(tags=["Payroll"])
+router = DeclaredRouter(tags=["Payroll"])
 
 
 class Condition(WireModel):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import ServicesDep
 from finch_sandbox.api.responses import json_response
 
-router = APIRouter(tags=["Management"])
+router = DeclaredRouter(tags=["Management"])
 
 
 @router.get("/providers")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import ClientAuth, CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.account import account, issued
@@ -15,7 +15,7 @@ from finch_sandbox.api.schemas.sandbox import (
     ConnectionCreateParams,
 )
 
-router = APIRouter(tags=["Sandbox"])
+router = DeclaredRouter(tags=["Sandbox"])
 
 
 @router.post("/sandbox/connections", dependencies=[ClientAuth])

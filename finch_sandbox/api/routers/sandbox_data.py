@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import sent_fields
@@ -20,7 +21,7 @@ from finch_sandbox.api.schemas.sandbox import (
 )
 from finch_sandbox.api.schemas.wire import wire_date
 
-router = APIRouter(tags=["Sandbox"])
+router = DeclaredRouter(tags=["Sandbox"])
 
 
 @router.put("/sandbox/company")

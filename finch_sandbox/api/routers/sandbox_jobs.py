@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from finch_sandbox.api.cacheability import reads, writes
+from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas.common import WireModel
 from finch_sandbox.api.schemas.jobs import enqueue_answer
 from finch_sandbox.api.urls import base_url
 
-router = APIRouter(tags=["Sandbox"])
+router = DeclaredRouter(tags=["Sandbox"])
 
 
 class SandboxJobCreateParams(WireModel):
