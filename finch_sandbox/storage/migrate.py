@@ -88,7 +88,8 @@ def _create_fresh(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         postgresql_conditions(Base.metadata)
     with engine.begin() as conn:
-        Base.metadata.create_all(conn)
+        # The database was just found empty: no need to ask about each table first.
+        Base.metadata.create_all(conn, checkfirst=False)
         # What the migrations insert besides the schema.
         conn.execute(insert(Counter), [{"name": "connections", "value": 0}])
         conn.execute(
