@@ -168,17 +168,20 @@ def serve(
     if not settings.database_url:
         say(f"  data dir       {settings.resolved_data_dir}")
     say(f"  database       {url}")
+    # Start-up creates ~100k objects that live as long as the process: the collector would
+    # only walk them again and again while the app is imported and built, from the database
+    # URL's check on (it imports SQLAlchemy). _started() turns it back on.
+    gc.disable()
     try:
         with claim_port(settings.host, settings.port), _database_errors(url):
-            # Start-up creates ~100k objects that live as long as the process: the collector
-            # would only walk them again and again while the app is imported and built.
-            gc.disable()
             if settings.server == "granian":
                 _serve_granian(settings)
             else:
                 _serve_uvicorn(settings)
     except PortInUse as exc:
         _fail(str(exc), code=1)
+    finally:
+        gc.enable()
     say("stopped")
 
 
