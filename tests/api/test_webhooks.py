@@ -258,6 +258,8 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
     assert [r.answered for r in attempts] == [500, 500, 200]
     assert len({r.event_id for r in attempts}) == 1, "one finch-event-id across retries"
     assert len({r.body for r in attempts}) == 1
+    # The receiver has answered; the server logs the outcome just after.
+    settled(control, "job.data_sync_all.completed", 3)
 
     log = control.get(
         "/webhooks/events",
