@@ -292,17 +292,33 @@ class BenefitService:
         company_contribution: dict[str, Any] | None,
         origin: str,
     ) -> WriteResult:
-        benefit_id = new_uuid()
         with UnitOfWork(self._db, write=True) as uow:
-            uow.benefits(principal.connection_id).add(
-                benefit_id,
-                type=benefit_type,
-                description=description,
-                frequency=frequency,
-                company_contribution=company_contribution,
-                origin=origin,
-                now=self._clock.now(),
+            repo = uow.benefits(principal.connection_id)
+            # Finch's docs: a create repeating the type, frequency and description of an
+            # existing benefit makes no new one and answers that benefit's id. Two such creates
+            # at once agree as well: taking the repository locks the connection (uow.py).
+            same = (benefit_type, frequency, description)
+            existing = next(
+                (
+                    b
+                    for b in repo.list()
+                    if origin == "created" and (b.type, b.frequency, b.description) == same
+                ),
+                None,
             )
+            if existing is not None:
+                benefit_id = existing.id
+            else:
+                benefit_id = new_uuid()
+                repo.add(
+                    benefit_id,
+                    type=benefit_type,
+                    description=description,
+                    frequency=frequency,
+                    company_contribution=company_contribution,
+                    origin=origin,
+                    now=self._clock.now(),
+                )
             outcome = BENEFIT_CREATED if origin == "created" else BENEFIT_REGISTERED
             results = [outcome.of("benefit_id", benefit_id)]
             job_id = self._job(

@@ -357,3 +357,33 @@ def test_concurrent_enrollments_of_one_person_enroll_once(
     assert gusto.hris.benefits.individuals.enrolled_ids(benefit.benefit_id).individual_ids == [
         person
     ]
+
+
+def test_a_create_repeating_an_existing_benefit_answers_its_id(
+    gusto: Finch, server: ThreadedServer, spec_recorder: SpecRecorder
+) -> None:
+    first = gusto.hris.benefits.create(
+        type="401k", description="401(k)", frequency="every_paycheck"
+    )
+    again = gusto.hris.benefits.create(
+        type="401k", description="401(k)", frequency="every_paycheck"
+    )
+    assert again.benefit_id == first.benefit_id and again.job_id != first.job_id
+    assert finished(gusto, again.job_id).body[0]["benefit_id"] == first.benefit_id
+    other = gusto.hris.benefits.create(type="401k", description="Roth-less 401(k)")
+    assert other.benefit_id != first.benefit_id
+    # Identical creates at the same instant agree too: one new benefit between them.
+    responses = burst(
+        server.base_url,
+        8,
+        "POST",
+        "/employer/benefits",
+        headers={"Authorization": f"Bearer {gusto.access_token}"},
+        json={"type": "hsa_pre", "description": "HSA"},
+    )
+    assert [r.status_code for r in responses] == [201] * 8
+    for response in responses:
+        spec_recorder(response)
+    assert len({r.json()["benefit_id"] for r in responses}) == 1
+    listed = [(b.type, b.description) for b in gusto.hris.benefits.list()]
+    assert listed == [("401k", "401(k)"), ("401k", "Roth-less 401(k)"), ("hsa_pre", "HSA")]
