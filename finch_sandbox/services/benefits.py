@@ -34,6 +34,7 @@ from finch_sandbox.services.benefit_payroll import (
     deduct_from_history,
 )
 from finch_sandbox.services.benefit_support import BenefitSupport, refusal, unsupported_type
+from finch_sandbox.services.connections import statement_record_id
 from finch_sandbox.services.employer_data import STATUS_ERRORS
 from finch_sandbox.services.entities import sandbox_scope
 from finch_sandbox.services.job_types import JobContext, JobOutcome, JobType, JobTypes, new_job
@@ -581,29 +582,24 @@ def _deduct_from_history(
         return {}
     records = uow.records(principal.connection_id, sandbox_scope(principal))
     payments = list(records.synced_docs("payment"))
-    wanted = [
-        f"{p['id']}:{i}" for p in payments for i in p.get("individual_ids") or () if i in enrolled
-    ]
-    found = records.synced_docs_by_id("pay_statement", wanted)
-    statements = {
-        (p["id"], i): found[f"{p['id']}:{i}"]
+    # (payment id, individual id) -> record id, for the enrolled people each payment paid.
+    paid = {
+        (p["id"], i): statement_record_id(p["id"], i)
         for p in payments
         for i in p.get("individual_ids") or ()
-        if f"{p['id']}:{i}" in found
+        if i in enrolled
     }
+    found = records.synced_docs_by_id("pay_statement", list(paid.values()))
+    statements = {key: found[rid] for key, rid in paid.items() if rid in found}
     people = {i: records.provider_doc("employee", i) or {} for i in enrolled}
     born = {i: (doc.get("individual") or {}).get("dob") for i, doc in people.items()}
     changed, totals = deduct_from_history(payments, statements, enrolled, born)
     for payment in payments:
-        if payment["id"] not in changed:
-            continue
-        records.put_both_sides("payment", payment["id"], payment)
-        for individual_id in payment.get("individual_ids") or ():
-            statement = statements.get((payment["id"], individual_id))
-            if statement is not None:
-                records.put_both_sides(
-                    "pay_statement", f"{payment['id']}:{individual_id}", statement
-                )
+        if payment["id"] in changed:
+            records.put_both_sides("payment", payment["id"], payment)
+    for (payment_id, _), record_id in paid.items():
+        if payment_id in changed and record_id in found:
+            records.put_both_sides("pay_statement", record_id, found[record_id])
     return totals
 
 

@@ -442,7 +442,8 @@ class ConnectionFixture:
             doc = _renamed(record.doc, mapping)
             record_id = mapping.get(record.record_id, record.record_id)
             if record.kind == "pay_statement":
-                record_id = f"{mapping.get(record.parent_id or '', record.parent_id)}:{doc['individual_id']}"
+                payment_id = mapping.get(record.parent_id or "", record.parent_id)
+                record_id = statement_record_id(str(payment_id), doc["individual_id"])
             out.append(
                 replace(
                     record,
@@ -505,6 +506,11 @@ def employee_record(
     return NewRecord("employee", individual["id"], doc, position)
 
 
+def statement_record_id(payment_id: str, individual_id: str) -> str:
+    """The record id of a pay statement: one per payment and individual."""
+    return f"{payment_id}:{individual_id}"
+
+
 def payment_records(
     payment: dict[str, Any], statements: Sequence[dict[str, Any]], position: int
 ) -> list[NewRecord]:
@@ -513,7 +519,7 @@ def payment_records(
     out.extend(
         NewRecord(
             "pay_statement",
-            f"{payment_id}:{statement['individual_id']}",
+            statement_record_id(payment_id, statement["individual_id"]),
             statement,
             index,
             parent_id=payment_id,
