@@ -280,8 +280,11 @@ class PaymentCreateParams(WireModel):
     @model_validator(mode="after")
     def _totals_fit(self) -> PaymentCreateParams:
         # The payment's totals are sums over every statement's lines (and hours likewise).
-        for what in ("gross pay", "net pay, taxes and contributions", "deductions"):
-            amounts = [a for s in self.pay_statements for a in s.totals()[what]]
+        sums: dict[str, list[int | None]] = {}
+        for statement in self.pay_statements:
+            for what, amounts in statement.totals().items():
+                sums.setdefault(what, []).extend(amounts)
+        for what, amounts in sums.items():
             check_total(amounts, f"the amounts of {what}")
         hours = [e.hours for s in self.pay_statements for e in s.earnings]
         hours += [s.total_hours for s in self.pay_statements]
