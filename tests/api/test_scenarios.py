@@ -8,6 +8,8 @@ from typing import Any
 import finch
 import httpx
 import pytest
+from finch import Finch
+from finch.types.hris import Payment, PayStatement
 
 from finch_sandbox.testing import ThreadedServer
 from tests.clients import CLIENT_ID, CLIENT_SECRET, make_client
@@ -142,6 +144,23 @@ def with_changes(**changes: Any) -> dict[str, Any]:
 MAXIMUM = 27_500
 
 
+def history(client: Finch, start: date, end: date) -> list[tuple[Payment, list[PayStatement]]]:
+    """Every payment between the dates with its pay statements, oldest first."""
+    payments = list(client.hris.payments.list(start_date=start, end_date=end))
+    pages = [
+        page
+        for first in range(0, len(payments), 10)  # at most 10 payments per request
+        for page in client.hris.pay_statements.retrieve_many(
+            requests=[{"payment_id": p.id} for p in payments[first : first + 10]]
+        )
+    ]
+    paired = [
+        (payment, list(page.body.pay_statements))  # type: ignore[union-attr]
+        for payment, page in zip(payments, pages, strict=True)
+    ]
+    return sorted(paired, key=lambda pair: str(pair[0].pay_date))
+
+
 def cents(value: Any) -> int:
     """An amount of money, or a line's amount, as cents (None as 0)."""
     return int(getattr(value, "amount", value) or 0)
@@ -182,24 +201,13 @@ def test_declared_benefits_and_enrollments_are_there_from_the_start(
     # The enrollment predates the generated pay history, which shows it: every paycheck of
     # the person carries it, statements and payments still add up, and the year's total
     # stops at the annual maximum.
-    history = list(
-        client.hris.payments.list(start_date=date(2000, 1, 1), end_date=date(2100, 1, 1))
-    )
-    pages = [
-        page
-        for start in range(0, len(history), 10)  # at most 10 payments per request
-        for page in client.hris.pay_statements.retrieve_many(
-            requests=[{"payment_id": p.id} for p in history[start : start + 10]]
-        )
-    ]
     by_year: dict[str, int] = {}
     paychecks: dict[str, int] = {}
-    ordered = sorted(zip(history, pages, strict=True), key=lambda pair: str(pair[0].pay_date))
-    for payment, page in ordered:
-        statements = page.body.pay_statements  # type: ignore[union-attr]
+    for payment, statements in history(client, date(2000, 1, 1), date(2100, 1, 1)):
         assert sum(cents(s.net_pay) for s in statements) == cents(payment.net_pay)
         for statement in statements:
-            taxes = sum(cents(t) for t in statement.taxes or [] if t and not t.employer)
+            employee_taxes = [t for t in statement.taxes or [] if t is not None and not t.employer]
+            taxes = sum(cents(t) for t in employee_taxes)
             taken = sum(cents(d) for d in statement.employee_deductions or [])
             assert cents(statement.gross_pay) - taxes - taken == cents(statement.net_pay)
             if statement.individual_id != PERSON_B or not statement.gross_pay.amount:  # type: ignore[union-attr]
@@ -341,17 +349,10 @@ def test_a_declared_enrollment_starts_at_its_effective_date(
     )
     assert apply(raw, scenario).status_code == 201
     client = make_client(server.base_url, spec_recorder, "fixed-token")
-    history = list(
-        client.hris.payments.list(start_date=date(2025, 6, 1), end_date=date(2026, 6, 30))
-    )
     seen = {}
-    for start in range(0, len(history), 10):
-        pages = client.hris.pay_statements.retrieve_many(
-            requests=[{"payment_id": p.id} for p in history[start : start + 10]]
-        )
-        for payment, page in zip(history[start : start + 10], pages, strict=True):
-            for statement in page.body.pay_statements:  # type: ignore[union-attr]
-                if statement.individual_id == PERSON_A and statement.gross_pay.amount:  # type: ignore[union-attr]
-                    names = {d.name for d in statement.employee_deductions or []}
-                    seen[str(payment.pay_date)] = "Declared" in names
+    for payment, statements in history(client, date(2025, 6, 1), date(2026, 6, 30)):
+        for statement in statements:
+            if statement.individual_id == PERSON_A and statement.gross_pay.amount:  # type: ignore[union-attr]
+                names = {d.name for d in statement.employee_deductions or []}
+                seen[str(payment.pay_date)] = "Declared" in names
     assert seen and all(taken == (day >= "2026-01-01") for day, taken in seen.items()), seen
