@@ -19,9 +19,14 @@ from tests.conftest import NewDatabaseUrl
 def run_cli(
     tmp_path: Path, *argv: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    from finch_sandbox.testing import free_port
+
+    # A port of its own: the default (4010) may be taken by a server this test does not know
+    # about, and the port is checked before the database.
+    own = {"XDG_DATA_HOME": str(tmp_path / "xdg"), "FINCH_SANDBOX_PORT": str(free_port())}
     return subprocess.run(
         [*CLI, *argv],
-        env=cli_env({"XDG_DATA_HOME": str(tmp_path / "xdg"), **(env or {})}),
+        env=cli_env({**own, **(env or {})}),
         cwd=tmp_path,
         capture_output=True,
         text=True,
