@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
+from finch_sandbox.ids import new_webhook_secret
+from finch_sandbox.services.signing import check_secret
 from tests.acceptance.processes import database_env, serve
 from tests.clients import make_client
 
@@ -91,6 +93,36 @@ def test_the_program_type_checks_against_the_sdk_types(node: str) -> None:
         [node, str(tsc), "-p", "."], cwd=PROGRAM, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_sdk_refuses_the_webhook_secrets_the_server_refuses(node: str) -> None:
+    """Why the server asks for canonical base64 secrets (services/signing.check_secret): the
+    TypeScript SDK cannot verify with any other spelling, however valid the signature."""
+    script = """
+    import Finch from '@tryfinch/finch-api';
+    const hooks = new Finch({ accessToken: 'unused' }).webhooks;
+    const headers = { 'finch-event-id': 'msg_1', 'finch-timestamp': String(Math.floor(Date.now() / 1000)),
+                      'finch-signature': 'v1,x' };
+    for (const secret of process.argv.slice(1)) {
+      try { hooks.verifySignature('{}', headers, secret); } catch (err) { console.log(String(err)); }
+    }
+    """
+    loose, canonical = "mysecretkey=", new_webhook_secret()
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script, loose, canonical],
+        cwd=PROGRAM,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "Error: Given secret is not valid",
+        "Error: None of the given webhook signatures match the expected signature",
+    ]
+    with pytest.raises(ValueError, match="canonical"):
+        check_secret(loose)
+    assert check_secret(canonical)
 
 
 def run_flow(node: str, base: str) -> dict[str, Any]:
