@@ -164,6 +164,7 @@ def test_an_integration_flow_through_the_typescript_sdk(
             check_edit_and_sync(seen, http)
             check_benefits(seen, http)
             check_jobs_errors_and_exchanges(seen, http)
+        check_entities(seen, base)
         check_python_sdk(seen, base)
         with httpx.Client(base_url=base, auth=("ts-id", "ts-secret"), timeout=60) as control:
             check_webhooks(seen, control)
@@ -335,13 +336,41 @@ def check_jobs_errors_and_exchanges(seen: dict[str, Any], http: httpx.Client) ->
     # No request was retried: nothing failed that the SDK retries (5xx, 408, 409), and the
     # refused refresh said not to (x-should-retry: false), so it was sent once.
     assert {e["retry"] for e in exchanges} == {"0"}
-    assert [e["status"] for e in exchanges if e["status"] >= 400] == [429, 404, 404, 401, 401]
+    assert [e["status"] for e in exchanges if e["status"] >= 400] == [
+        429,
+        404,
+        404,
+        401,
+        401,
+        400,
+    ]
     assert [e["status"] for e in exchanges if e["path"] == "/jobs/automated"] == [
         201,
         202,
         429,
         200,
     ]
+
+
+def check_entities(seen: dict[str, Any], base: str) -> None:
+    """Reads of one entity of a multi-entity connection: the SDK sends `entity_ids[]=<id>` (its
+    brackets array format), in the query of GETs and of POST batch reads alike."""
+    multi = seen["multi_entity"]
+    first, second = multi["entity_ids"]
+    named = {"entity_ids[]": second}
+    headers = {"Authorization": f"Bearer {multi['access_token']}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+        directory = http.get("/employer/directory", params=named).json()["individuals"]
+        assert multi["directory"] == [p["id"] for p in directory]
+        assert len(directory) == 2  # the second entity's own company
+        assert multi["company_id"] == http.get("/employer/company", params=named).json()["id"]
+        first_company = http.get("/employer/company", params={"entity_ids[]": first}).json()
+        assert multi["company_id"] != first_company["id"]
+    assert multi["individuals"] == [{"individual_id": i, "code": 200} for i in multi["directory"]]
+    assert (multi["no_entity"]["class"], multi["no_entity"]["status"]) == ("BadRequestError", 400)
+    assert "entity_ids" in multi["no_entity"]["body"]["message"]
+    sent = [e["query"] for e in seen["exchanges"] if e["query"].startswith("?entity_ids")]
+    assert sent == [f"?entity_ids[]={second}"] * 3
 
 
 def check_webhooks(seen: dict[str, Any], control: httpx.Client) -> None:

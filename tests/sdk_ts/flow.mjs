@@ -273,6 +273,8 @@ async function flow(deliveries, secret) {
     rate_limited: rateLimited,
   };
 
+  const multiEntity = await entities(client, secret);
+
   // Webhooks: every delivery verified with the SDK, as the integration's handler would.
   const wanted = [
     `job.data_sync_all.completed:${job.job_id}`,
@@ -334,12 +336,54 @@ async function flow(deliveries, secret) {
     introspection,
     quota: { refresh, again, listed: automatedJobs },
     errors,
+    multi_entity: multiEntity,
     webhooks: {
       secret_set: Boolean(secret),
       verified: events.map((event) => key(event)),
       tampered_refused: tamperedRefused,
     },
     exchanges,
+  };
+}
+
+/**
+ * A multi-entity connection (declared through the control plane's scenario: the Finch API
+ * cannot make one), read per entity: `entity_ids` goes in the query, also on POST reads.
+ * @param {Finch} client
+ * @param {string} secret
+ */
+async function entities(client, secret) {
+  const token = `ts-multi-${crypto.randomUUID()}`;
+  const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];
+  await control('POST', '/scenario', {
+    connections: [
+      {
+        access_token: token,
+        provider_id: 'gusto',
+        employee_size: 3,
+        products: ['company', 'directory', 'individual', 'employment'],
+        entities: [{ id: first }, { id: second, employee_size: 2 }],
+      },
+    ],
+  });
+  const multi = client.withOptions({ accessToken: token, webhookSecret: secret });
+  const people = [];
+  for await (const person of multi.hris.directory.list({ entity_ids: [second] })) people.push(person.id);
+  const company = await multi.hris.company.retrieve({ entity_ids: [second] });
+  const individuals = [];
+  for await (const item of multi.hris.individuals.retrieveMany({
+    entity_ids: [second],
+    requests: people.map((id) => ({ individual_id: id })),
+  })) {
+    individuals.push({ individual_id: item.individual_id, code: item.code });
+  }
+  return {
+    access_token: token,
+    entity_ids: [first, second],
+    directory: people,
+    company_id: company.id,
+    individuals,
+    no_entity: await failure(() => multi.hris.directory.list()),
   };
 }
 
