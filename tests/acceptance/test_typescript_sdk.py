@@ -140,7 +140,7 @@ def run_flow(node: str, base: str) -> dict[str, Any]:
         text=True,
         timeout=180,
     )
-    assert done.returncode == 0, f"flow.mjs failed:\n{done.stderr[-6000:]}"
+    assert done.returncode == 0, f"flow.mjs failed:\n{done.stderr[:8000]}"
     summary: dict[str, Any] = json.loads(done.stdout)
     return summary
 

@@ -426,7 +426,8 @@ main().then(
   (err) => {
     process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
     if (err instanceof APIError) process.stderr.write(`status ${err.status}: ${JSON.stringify(err.error)}\n`);
-    process.stderr.write(`exchanges: ${JSON.stringify(exchanges, null, 1)}\n`);
+    const last = exchanges.slice(-15).map((e) => `  ${e.method} ${e.path}${e.query} -> ${e.status} (retry ${e.retry})`);
+    process.stderr.write(`the last requests:\n${last.join('\n')}\n`);
     process.exitCode = 1;
   },
 );
