@@ -339,7 +339,10 @@ async function flow(deliveries, secret) {
     multi_entity: multiEntity,
     webhooks: {
       secret_set: Boolean(secret),
-      verified: events.map((event) => key(event)),
+      verified: events.map((event, i) => ({
+        event_id: deliveries[i].headers['finch-event-id'],
+        key: key(event),
+      })),
       tampered_refused: tamperedRefused,
     },
     exchanges,
