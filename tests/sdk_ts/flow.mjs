@@ -7,9 +7,10 @@
  * the server's data says. It checks nothing itself beyond what the SDK throws, so that a
  * wrong value shows in the test's assertion rather than as a crash here.
  *
- * Besides the Finch API it uses the emulator's control plane (/_finch-sandbox/, Basic auth)
- * once: to register its own webhook receiver and learn the signing secret, which on Finch
- * would be done in the Dashboard.
+ * Besides the Finch API it uses the emulator's control plane (/_finch-sandbox/, Basic auth) for
+ * what Finch does elsewhere: registering its own webhook receiver and learning the signing
+ * secret (Finch's Dashboard), and declaring a multi-entity connection (only Finch Connect makes
+ * those on Finch).
  *
  * Run: FINCH_BASE_URL=http://127.0.0.1:4010 FINCH_CLIENT_ID=... FINCH_CLIENT_SECRET=... \
  *      node flow.mjs [employee_size]
@@ -152,6 +153,8 @@ async function main() {
     const { secret } = await control('GET', '/webhooks/secret');
     return await flow(receiver.deliveries, secret);
   } finally {
+    // Also the server's idle keep-alive connections, so the process can exit at once.
+    receiver.server.closeAllConnections();
     receiver.server.close();
   }
 }
