@@ -69,14 +69,11 @@ class Settings(BaseModel):
     def _base64_secret(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        import base64
-        import binascii
+        # The one rule for secrets, shared with the control plane's rotation (imported here, not
+        # at the top: the services package imports this module).
+        from finch_sandbox.services.signing import check_secret
 
-        try:
-            if not base64.b64decode(value, validate=True):
-                raise ValueError("must not be empty")
-        except binascii.Error as exc:
-            raise ValueError("must be base64 (the HMAC key is its decoded bytes)") from exc
+        check_secret(value)
         return value
 
     @field_validator("database_url")

@@ -15,20 +15,35 @@ from collections.abc import Sequence
 
 
 def check_secret(secret: str) -> bytes:
-    """The HMAC key of a base64 secret; ValueError if it is not base64 (or is empty)."""
+    """The HMAC key of a base64 secret; ValueError if it is not base64, is empty, or is not the
+    canonical base64 of its bytes.
+
+    The TypeScript SDK re-encodes the decoded key and refuses a secret that does not come back
+    the same ("Given secret is not valid"), where the Python SDK decodes leniently: a secret
+    such as `mysecretkey=` (whose last character carries bits the padding drops) would sign
+    deliveries that one SDK verifies and the other cannot check at all.
+    """
     try:
         key = base64.b64decode(secret, validate=True)
     except binascii.Error as exc:
         raise ValueError("a webhook secret must be base64") from exc
     if not key:
         raise ValueError("a webhook secret must not be empty")
+    canonical = base64.b64encode(key).decode()
+    if canonical != secret:
+        raise ValueError(
+            "a webhook secret must be canonical base64 (the encoding of the bytes it decodes "
+            f"to is {canonical!r}): the TypeScript SDK refuses any other spelling"
+        )
     return key
 
 
 def sign(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
     """One `v1,...` signature entry."""
     content = f"{event_id}.{timestamp}.".encode() + body
-    digest = hmac.new(check_secret(secret), content, hashlib.sha256).digest()
+    # Decoded as the SDKs' verifiers do, not checked again: a secret stored before
+    # check_secret asked for canonical base64 still signs.
+    digest = hmac.new(base64.b64decode(secret), content, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
 
 

@@ -426,3 +426,11 @@ def test_a_hanging_receiver_blocks_neither_requests_nor_jobs(
         "job.initial_data_sync_org.succeeded",
         "job.initial_data_sync_payroll.succeeded",
     ]
+
+
+def test_a_rotated_in_secret_must_be_canonical_base64(control: httpx.Client) -> None:
+    # Every SDK must be able to verify with it; the TypeScript SDK refuses this spelling.
+    refused = control.post("/webhooks/secret/rotate", json={"secret": "mysecretkey="})
+    assert refused.status_code == 400
+    assert refused.json()["message"].startswith("[body:secret]: a webhook secret must be canonical")
+    assert control.get("/webhooks/secret").json() == {"secret": SECRET, "previous": []}

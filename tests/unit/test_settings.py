@@ -99,6 +99,10 @@ def test_a_webhook_secret_must_be_base64(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "not base64!")
     with pytest.raises(ValidationError, match="base64"):
         load_settings()
+    # base64 that the TypeScript SDK refuses to use (not the encoding of its own bytes)
+    monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "mysecretkey=")
+    with pytest.raises(ValidationError, match=r"canonical base64.*'mysecretkew='"):
+        load_settings()
     monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_SECRET", "5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH")
     monkeypatch.setenv("FINCH_SANDBOX_WEBHOOK_URLS", "http://a/x,http://b/y")
     settings = load_settings()

@@ -39,6 +39,18 @@ def test_a_secret_must_be_base64(bad: str) -> None:
         check_secret(bad)
 
 
+@pytest.mark.parametrize("loose", ["mysecretkey=", "QR=="])
+def test_a_secret_must_be_canonical_base64(loose: str) -> None:
+    # The TypeScript SDK refuses these ("Given secret is not valid"); the Python SDK does not.
+    with pytest.raises(ValueError, match="canonical base64"):
+        check_secret(loose)
+
+
+def test_a_secret_stored_before_the_canonical_rule_still_signs() -> None:
+    # "QR==" and "QQ==" decode to the same key: signing decodes as the SDKs do.
+    assert sign("QR==", EVENT_ID, TIMESTAMP, BODY) == sign("QQ==", EVENT_ID, TIMESTAMP, BODY)
+
+
 def test_retry_schedule_is_finchs() -> None:
     waits = [next_attempt_delay(n) for n in range(1, MAX_ATTEMPTS + 1)]
     assert waits == [
