@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import finch
+import httpx
 import pytest
 from finch import Finch
 
@@ -93,6 +94,30 @@ def test_each_entity_has_its_own_data(multi: Finch) -> None:
         )
     )
     assert other[0].code == 404
+
+
+def test_the_spec_plain_array_form_names_an_entity_too(
+    multi: Finch, server: ThreadedServer
+) -> None:
+    # The SDKs send `entity_ids[]=`; a client generated from the spec, or curl, sends the
+    # OpenAPI default `entity_ids=` (repeated), or a comma-separated list.
+    first, second, _ = entity_ids(multi)
+    headers = {"Authorization": f"Bearer {multi.access_token}"}
+    for path in ("/employer/directory", "/employer/company", "/employer/pay-groups"):
+        via_sdk = multi.get(path, cast_to=object, options={"params": {"entity_ids": [second]}})
+        plain = httpx.get(f"{server.base_url}{path}?entity_ids={second}", headers=headers)
+        assert plain.status_code == 200, plain.text
+        assert plain.json() == via_sdk
+    assert (
+        httpx.get(
+            f"{server.base_url}/employer/directory?entity_ids={first}", headers=headers
+        ).json()["paging"]["count"]
+        == MULTI_ENTITY_SIZES[0]
+    )
+    for query in (f"entity_ids={first}&entity_ids={second}", f"entity_ids={first},{second}"):
+        both = httpx.get(f"{server.base_url}/employer/directory?{query}", headers=headers)
+        assert both.status_code == 400
+        assert "at most one entity id" in both.json()["message"]
 
 
 def test_reads_must_name_one_entity(multi: Finch) -> None:

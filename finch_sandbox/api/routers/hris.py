@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import Field
 from starlette.responses import Response
 
@@ -13,13 +13,23 @@ from finch_sandbox.api.declared_routes import DeclaredRouter
 from finch_sandbox.api.deps import CurrentPrincipal, ServicesDep
 from finch_sandbox.api.responses import json_response
 from finch_sandbox.api.schemas import hris as wire
-from finch_sandbox.api.schemas.common import IsoDate, WireModel
+from finch_sandbox.api.schemas.common import IsoDate, WireModel, query_list
 from finch_sandbox.services.employer_data import PayStatementRequest
 from finch_sandbox.services.entities import entity_scope
 
 router = DeclaredRouter(tags=["Organization", "Payroll"])
 
-EntityIds = Annotated[list[str] | None, Query(alias="entity_ids[]")]
+
+def entity_ids_query(
+    bracketed: Annotated[list[str] | None, Query(alias="entity_ids[]")] = None,
+    plain: Annotated[list[str] | None, Query(alias="entity_ids")] = None,
+) -> list[str] | None:
+    # The SDKs send `entity_ids[]=`; the spec's own array form (and so curl users, and any
+    # client generated from the spec) sends `entity_ids=`, repeated or comma-separated.
+    return query_list(bracketed, ",".join(plain or ()))
+
+
+EntityIds = Annotated[list[str] | None, Depends(entity_ids_query)]
 
 
 class IndividualRequest(WireModel):
