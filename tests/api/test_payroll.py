@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import finch
+import httpx
 import pytest
 from finch import Finch
 
@@ -85,6 +86,19 @@ def test_pay_statement_items_are_the_distinct_lines_of_pay_statements(client: Fi
     assert all(i.attributes.pre_tax is None for i in taxes)
     only_taxes = list(client.hris.pay_statement_item.list(categories=["taxes"]))
     assert {i.name for i in only_taxes} == {i.name for i in taxes}
+    # The same filter in each array form a client may send: the SDKs' brackets, Finch's docs'
+    # comma list, the spec's default (the name repeated).
+    two = ["taxes", "employee_deductions"]
+    both = {(i.category, i.name) for i in items if i.category in two}
+    headers = {"Authorization": f"Bearer {client.access_token}"}
+    url = str(client.base_url).rstrip("/") + "/employer/pay-statement-item"
+    for query in (
+        "categories[]=taxes&categories[]=employee_deductions",
+        "categories=taxes,employee_deductions",
+        "categories=taxes&categories=employee_deductions",
+    ):
+        answered = httpx.get(f"{url}?{query}", headers=headers).json()
+        assert {(i["category"], i["name"]) for i in answered["responses"]} == both, query
     federal = list(client.hris.pay_statement_item.list(name="FEDERAL"))
     assert federal and all("federal" in i.name.lower() for i in federal)
     assert list(client.hris.pay_statement_item.list(start_date=date(2100, 1, 1))) == []

@@ -26,7 +26,7 @@ def entity_ids_query(
 ) -> list[str] | None:
     # The SDKs send `entity_ids[]=`; the spec's own array form (and so curl users, and any
     # client generated from the spec) sends `entity_ids=`, repeated or comma-separated.
-    return query_list(bracketed, ",".join(plain or ()))
+    return query_list(bracketed, plain)
 
 
 EntityIds = Annotated[list[str] | None, Depends(entity_ids_query)]

@@ -48,7 +48,7 @@ def list_pay_groups(
     services: ServicesDep,
     individual_id: str | None = None,
     pay_frequencies: Annotated[list[str] | None, Query(alias="pay_frequencies[]")] = None,
-    pay_frequencies_plain: Annotated[str | None, Query(alias="pay_frequencies")] = None,
+    pay_frequencies_plain: Annotated[list[str] | None, Query(alias="pay_frequencies")] = None,
     entity_ids: EntityIds = None,
 ) -> Response:
     entity = entity_scope(principal, entity_ids)
@@ -78,7 +78,7 @@ def list_pay_statement_items(
     principal: CurrentPrincipal,
     services: ServicesDep,
     categories: Annotated[list[str] | None, Query(alias="categories[]")] = None,
-    categories_plain: Annotated[str | None, Query(alias="categories")] = None,
+    categories_plain: Annotated[list[str] | None, Query(alias="categories")] = None,
     start_date: Annotated[IsoDate | None, Query()] = None,
     end_date: Annotated[IsoDate | None, Query()] = None,
     name: str | None = None,

@@ -68,10 +68,11 @@ def sent_fields(model: BaseModel) -> dict[str, object]:
     return {key: dumped[key] for key in model.model_fields_set}
 
 
-def query_list(bracketed: list[str] | None, plain: str | None) -> list[str] | None:
-    """An array query parameter as the SDK sends it (`name[]=a&name[]=b`) or as Finch's docs
-    describe it (`name=a,b`); None when neither is given."""
+def query_list(bracketed: list[str] | None, plain: list[str] | None) -> list[str] | None:
+    """An array query parameter as the SDK sends it (`name[]=a&name[]=b`), as Finch's docs
+    describe it (`name=a,b`) or in the spec's default form (`name=a&name=b`); None when none
+    is given."""
     values = list(bracketed or [])
-    if plain:
-        values.extend(part for part in plain.split(",") if part)
+    for given in plain or ():
+        values.extend(part for part in given.split(",") if part)
     return values or None
