@@ -126,6 +126,45 @@ def test_the_sdk_refuses_the_webhook_secrets_the_server_refuses(node: str) -> No
     assert check_secret(canonical)
 
 
+def test_the_readme_quickstart_runs_as_written(
+    node: str, tmp_path: Path, database_url: str
+) -> None:
+    """README's TypeScript snippet, with its base URL pointed at a fresh server, lists the
+    directory of the connection it creates: the docs a new user copies keep working."""
+    readme = (PROGRAM.parents[1] / "README.md").read_text()
+    snippet = readme.split("```js\n", 1)[1].split("```", 1)[0]
+    assert "http://127.0.0.1:4010" in snippet
+    env = {
+        "FINCH_SANDBOX_CLIENT_ID": "finch-sandbox-client-id",
+        "FINCH_SANDBOX_CLIENT_SECRET": "finch-sandbox-client-secret",
+        **database_env(database_url, tmp_path / "data"),
+    }
+    with serve(env, tmp_path) as base:
+        # In the SDK's folder, so that the import resolves to the locked SDK.
+        program = PROGRAM / f"readme-{os.getpid()}-{tmp_path.name}.mjs"
+        program.write_text(snippet.replace("http://127.0.0.1:4010", base))
+        try:
+            done = subprocess.run(
+                [node, program.name],
+                cwd=PROGRAM,
+                # Nothing from the environment: the snippet must say all it needs itself.
+                env={k: v for k, v in os.environ.items() if not k.startswith("FINCH_")},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            program.unlink()
+        assert done.returncode == 0, done.stderr
+    printed = done.stdout.splitlines()
+    # One line per person of the 20-person company the snippet connects to, each a name.
+    assert len(printed) == 20, done.stdout
+    assert all(
+        len(line.split(" ")) >= 2 and "undefined" not in line and "null" not in line
+        for line in printed
+    ), printed
+
+
 def run_flow(node: str, base: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FINCH_")}
     env.update(
