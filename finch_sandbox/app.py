@@ -54,8 +54,9 @@ class FinchApp(FastAPI):
     microseconds, which is what keeps the hot reads close to the server's own ceiling."""
 
     _outer: ASGIApp | None = None
-    # The clock is shared with other processes: each request is a clock.read_scope().
-    _clock_scoped = False
+    # Set by create_app when the clock is shared with other processes (PostgreSQL): then each
+    # request is a clock.read_scope().
+    shared_clock = False
 
     def wrap(self, build: Callable[[ASGIApp], ASGIApp]) -> None:
         self._outer = build(super().__call__)
@@ -63,7 +64,7 @@ class FinchApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._outer is None or scope["type"] != "http":
             await super().__call__(scope, receive, send)
-        elif self._clock_scoped:
+        elif self.shared_clock:
             # Outermost, so that even the fast path's answers read a clock no older than the
             # request (a quota window moved by another process is seen at once).
             with read_scope():
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url=home.OPENAPI_PATH,
     )
     app.state.services = services
-    app._clock_scoped = isinstance(services.clock, SandboxClock) and services.clock.shared
+    app.shared_clock = isinstance(services.clock, SandboxClock) and services.clock.shared
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)
