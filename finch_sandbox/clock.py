@@ -188,6 +188,16 @@ class SandboxClock:
         """Other processes move it too: reads need a `read_scope()` to see their moves."""
         return self._shared
 
+    def observe(self, setting: ClockSetting) -> None:
+        """A setting just read from the store by someone reading the database anyway (an API
+        process's freshness check): taken if newer, and the current scope need not read the
+        store again. Saves a round trip on requests that check a cached answer."""
+        scope = _scope.get()
+        if scope is not None:
+            scope.fresh.add(id(self))
+        if self._adopt(setting):
+            self._notify()
+
     def refresh(self) -> None:
         """Take the store's setting if it is newer (another process moved the clock); the
         listeners hear of it as of a move made here."""

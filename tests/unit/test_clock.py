@@ -149,3 +149,16 @@ def test_an_unshared_clock_keeps_its_moves_in_its_store_and_never_reads_it_again
     with read_scope():
         assert clock.now() == T0 + timedelta(minutes=5)
     assert store.loads == 1  # when attached
+
+
+def test_a_setting_observed_in_a_scope_spares_that_scope_its_own_read() -> None:
+    wall, store = FakeWall(), MemoryStore()
+    clock = SandboxClock(source=wall)
+    clock.attach(store, shared=True)
+    store.setting = ClockSetting(timedelta(hours=2), None, 3)  # moved by another process
+    with read_scope():
+        clock.observe(store.setting)  # read by a freshness check's statement
+        assert clock.now() == T0 + timedelta(hours=2)
+    assert store.loads == 1  # when attached: the scope did not read again
+    clock.observe(ClockSetting(timedelta(0), None, 2))
+    assert clock.now() == T0 + timedelta(hours=2), "an older setting is ignored"

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from finch_sandbox.clock import ClockSetting
 from finch_sandbox.storage.models.clock import CLOCK_ROW_ID, SandboxClockRow
+from finch_sandbox.storage.models.connections import Connection
+from finch_sandbox.storage.repositories.connections import read_change_version
 
 # PostgreSQL channel on which a move wakes the workers of every process (worker/wake.py).
 CLOCK_CHANNEL = "finch_sandbox_clock"
@@ -21,6 +23,23 @@ def read_clock(conn: DbConnection) -> ClockSetting:
     """The stored setting, in one statement outside any unit of work (a primary-key read)."""
     row = conn.execute(select(*_COLUMNS).where(SandboxClockRow.id == CLOCK_ROW_ID)).one_or_none()
     return _setting(row)
+
+
+def read_change_version_and_clock(
+    conn: DbConnection, connection_id: str
+) -> tuple[int | None, ClockSetting]:
+    """A connection's `change_version` (None if there is no such connection) and the clock's
+    setting, in one statement: an API process's freshness check reads the clock for free."""
+    version = (
+        select(Connection.change_version).where(Connection.id == connection_id).scalar_subquery()
+    )
+    row = conn.execute(
+        select(version, *_COLUMNS).where(SandboxClockRow.id == CLOCK_ROW_ID)
+    ).one_or_none()
+    if row is None:
+        return read_change_version(conn, connection_id), ClockSetting()
+    change_version, offset_us, frozen_at, moves = row
+    return change_version, ClockSetting(timedelta(microseconds=offset_us), frozen_at, moves)
 
 
 class ClockRepository:
