@@ -103,4 +103,6 @@ def test_a_move_wakes_the_sleeping_workers_of_another_process(
         assert time.monotonic() - started < 10, "woken by the move, not by the timeout"
     finally:
         timer.cancel()
+        # The move's thread must be done with its connection before the databases close.
+        timer.join(30)
         waker.close()
