@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection as DbConnection
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from finch_sandbox.clock import ClockSetting
@@ -25,18 +25,24 @@ def read_clock(conn: DbConnection) -> ClockSetting:
     return _setting(row)
 
 
+# Built once, not per call: the freshness check runs it for nearly every request, and building
+# a statement with a subquery costs more client time than the statement's round trip (measured:
+# 0.40 ms built per call, 0.23 ms prebuilt, against 0.29 ms for the plain change_version read).
+_CHANGE_VERSION_AND_CLOCK = select(
+    select(Connection.change_version)
+    .where(Connection.id == bindparam("connection_id"))
+    .scalar_subquery(),
+    *_COLUMNS,
+).where(SandboxClockRow.id == CLOCK_ROW_ID)
+
+
 def read_change_version_and_clock(
     conn: DbConnection, connection_id: str
 ) -> tuple[int | None, ClockSetting]:
     """A connection's `change_version` (None if there is no such connection) and the clock's
     setting, in one statement: an API process's freshness check reads the clock for free."""
-    version = (
-        select(Connection.change_version).where(Connection.id == connection_id).scalar_subquery()
-    )
-    row = conn.execute(
-        select(version, *_COLUMNS).where(SandboxClockRow.id == CLOCK_ROW_ID)
-    ).one_or_none()
-    if row is None:
+    row = conn.execute(_CHANGE_VERSION_AND_CLOCK, {"connection_id": connection_id}).one_or_none()
+    if row is None:  # the clock's row was deleted by hand
         return read_change_version(conn, connection_id), ClockSetting()
     change_version, offset_us, frozen_at, moves = row
     return change_version, ClockSetting(timedelta(microseconds=offset_us), frozen_at, moves)
