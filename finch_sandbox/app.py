@@ -35,8 +35,9 @@ from finch_sandbox.api.routers import (
     sandbox_data,
     sandbox_jobs,
 )
-from finch_sandbox.clock import Clock, SystemClock
+from finch_sandbox.clock import Clock, SandboxClock, read_scope
 from finch_sandbox.services import Services
+from finch_sandbox.services.clock_control import database_clock
 from finch_sandbox.settings import Settings, load_settings
 from finch_sandbox.storage.db import make_database
 from finch_sandbox.storage.migrate import upgrade_to_head
@@ -53,6 +54,9 @@ class FinchApp(FastAPI):
     microseconds, which is what keeps the hot reads close to the server's own ceiling."""
 
     _outer: ASGIApp | None = None
+    # Set by create_app when the clock is shared with other processes (PostgreSQL): then each
+    # request is a clock.read_scope().
+    shared_clock = False
 
     def wrap(self, build: Callable[[ASGIApp], ASGIApp]) -> None:
         self._outer = build(super().__call__)
@@ -60,6 +64,11 @@ class FinchApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._outer is None or scope["type"] != "http":
             await super().__call__(scope, receive, send)
+        elif self.shared_clock:
+            # Outermost, so that even the fast path's answers read a clock no older than the
+            # request (a quota window moved by another process is seen at once).
+            with read_scope():
+                await self._outer(scope, receive, send)
         else:
             await self._outer(scope, receive, send)
 
@@ -69,7 +78,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or load_settings()
     db = make_database(settings.resolved_database_url)
     upgrade_to_head(db.engine)
-    services = Services.build(settings, db, clock or SystemClock())
+    # A clock handed in (tests) stays this process's own; the server's is kept in the database.
+    services = Services.build(settings, db, clock or database_clock(db))
     generated = services.webhooks.setup()
     if generated is not None:
         log.info(
@@ -99,6 +109,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url=home.OPENAPI_PATH,
     )
     app.state.services = services
+    app.shared_clock = isinstance(services.clock, SandboxClock) and services.clock.shared
     edge = Edge.build(services)
     app.state.edge = edge
     error_handlers.install(app)

@@ -367,8 +367,8 @@ def worker(
     """Run job workers only (no HTTP), e.g. beside `serve --no-worker` on PostgreSQL."""
     import threading
 
-    from finch_sandbox.clock import SystemClock
     from finch_sandbox.services import Services
+    from finch_sandbox.services.clock_control import database_clock
     from finch_sandbox.storage.db import make_database
     from finch_sandbox.storage.migrate import HEAD_REVISION, current_revision
     from finch_sandbox.worker import start_workers, stop_workers
@@ -384,7 +384,7 @@ def worker(
         revision = current_revision(db.engine)
     if revision != HEAD_REVISION:
         _fail("the database is not migrated; run `finch-sandbox db upgrade`")
-    services = Services.build(settings, db, SystemClock())
+    services = Services.build(settings, db, database_clock(db))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -416,15 +416,15 @@ def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> No
 
 
 def _webhook_service(database_url: str | None, data_dir: Path | None) -> Services:
-    from finch_sandbox.clock import SystemClock
     from finch_sandbox.services import Services
+    from finch_sandbox.services.clock_control import database_clock
     from finch_sandbox.storage.db import make_database
     from finch_sandbox.storage.migrate import upgrade_to_head
 
     settings = _settings(database_url=database_url, data_dir=data_dir)
     db = make_database(settings.resolved_database_url)
     upgrade_to_head(db.engine)
-    return Services.build(settings, db, SystemClock())
+    return Services.build(settings, db, database_clock(db))
 
 
 @webhooks_app.command("add")

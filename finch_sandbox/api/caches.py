@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from finch_sandbox.clock import ClockSetting
 from finch_sandbox.services.principal import Principal
 from finch_sandbox.settings import Settings
 from finch_sandbox.storage.db import Database
@@ -84,10 +86,16 @@ class Caches:
         self.responses: StampedCache[object] = StampedCache(self.tracker, response_bytes)
 
     @classmethod
-    def build(cls, settings: Settings, db: Database) -> Caches:
+    def build(
+        cls,
+        settings: Settings,
+        db: Database,
+        *,
+        clock_read: Callable[[ClockSetting], None] | None = None,
+    ) -> Caches:
         # In-memory stamps are exact only when every write passes through this process.
         exclusive = db.is_sqlite and settings.processes == 1 and settings.worker
         return cls(
-            watch(db, exclusive=exclusive),
+            watch(db, exclusive=exclusive, clock_read=clock_read),
             response_bytes=settings.response_cache_mb * 1024 * 1024,
         )

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from finch_sandbox.api.caches import Caches
 from finch_sandbox.api.principals import Authenticator, authorization
+from finch_sandbox.clock import SandboxClock
 from finch_sandbox.errors import InvalidClient, InvalidToken, Unauthorized
 from finch_sandbox.services import Services
 from finch_sandbox.services.principal import Principal
@@ -27,7 +28,10 @@ class Edge:
 
     @classmethod
     def build(cls, services: Services) -> Edge:
-        caches = Caches.build(services.settings, services.db)
+        clock = services.clock
+        # A shared clock is read by the freshness checks' own statement (storage/tracking.py).
+        clock_read = clock.observe if isinstance(clock, SandboxClock) and clock.shared else None
+        caches = Caches.build(services.settings, services.db, clock_read=clock_read)
         return cls(services, caches, Authenticator(services.connections, caches))
 
 

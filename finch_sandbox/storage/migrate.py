@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 # The newest migration's revision; tests/integration/test_migrations.py keeps it honest.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 # Key of the PostgreSQL advisory lock that makes concurrent upgrades take turns ("finch").
 MIGRATION_LOCK_KEY = 0x66696E6368
@@ -82,7 +82,7 @@ def _is_empty(engine: Engine) -> bool:
 
 
 def _create_fresh(engine: Engine) -> None:
-    from finch_sandbox.storage.models import Base, Counter
+    from finch_sandbox.storage.models import Base, Counter, SandboxClockRow
     from finch_sandbox.storage.models.base import postgresql_conditions
 
     if engine.dialect.name == "postgresql":
@@ -92,6 +92,7 @@ def _create_fresh(engine: Engine) -> None:
         Base.metadata.create_all(conn, checkfirst=False)
         # What the migrations insert besides the schema.
         conn.execute(insert(Counter), [{"name": "connections", "value": 0}])
+        conn.execute(insert(SandboxClockRow).values(id=1, offset_us=0, frozen_at=None, version=0))
         conn.execute(
             text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
         )

@@ -11,10 +11,12 @@ still current, so a fill that raced a write is born stale, never wrong.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from finch_sandbox.clock import ClockSetting
 from finch_sandbox.storage.db import Database, autocommit_read
+from finch_sandbox.storage.repositories.clock import read_change_version_and_clock
 from finch_sandbox.storage.repositories.connections import read_change_version
 from finch_sandbox.storage.uow import UnitOfWork
 
@@ -81,13 +83,25 @@ class ProcessTracker:
 class DatabaseTracker:
     """Stamps read from `connections.change_version`, which every change bumps in its own
     transaction: exact across any number of API and worker processes, for one indexed read
-    per check."""
+    per check. With `clock_read`, the same statement also reads the sandbox clock's row and
+    hands it over (clock.SandboxClock.observe), so a request that checks a cached answer and
+    then looks at a shared clock makes one round trip, not two."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, clock_read: Callable[[ClockSetting], None] | None = None
+    ) -> None:
         self._db = db
+        self._clock_read = clock_read
 
     def stamp(self, connection_id: str) -> int:
-        if self._db.autocommit is not None:
+        clock_read = self._clock_read
+        if self._db.autocommit is not None and clock_read is not None:
+            version, setting = autocommit_read(
+                self._db.autocommit,
+                lambda conn: read_change_version_and_clock(conn, connection_id),
+            )
+            clock_read(setting)
+        elif self._db.autocommit is not None:
             version = autocommit_read(
                 self._db.autocommit, lambda conn: read_change_version(conn, connection_id)
             )
@@ -110,9 +124,17 @@ class DatabaseTracker:
         return row_version
 
 
-def watch(db: Database, *, exclusive: bool) -> ChangeTracker:
+def watch(
+    db: Database,
+    *,
+    exclusive: bool,
+    clock_read: Callable[[ClockSetting], None] | None = None,
+) -> ChangeTracker:
     """The tracker for this database, listening to its units of work's commits. `exclusive`:
-    every write to the database goes through this process (in-memory stamps are exact)."""
-    tracker: ChangeTracker = ProcessTracker() if exclusive else DatabaseTracker(db)
+    every write to the database goes through this process (in-memory stamps are exact).
+    `clock_read`: given the clock's row whenever a check reads the database (a shared clock)."""
+    tracker: ChangeTracker = (
+        ProcessTracker() if exclusive else DatabaseTracker(db, clock_read=clock_read)
+    )
     db.hooks.after_commit.append(tracker.committed)
     return tracker

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from finch_sandbox.storage.changes import current_write_log
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.repositories.benefits import BenefitRepository
+from finch_sandbox.storage.repositories.clock import ClockRepository
 from finch_sandbox.storage.repositories.connect import ConnectRepository
 from finch_sandbox.storage.repositories.connections import ConnectionRepository
 from finch_sandbox.storage.repositories.jobs import JobRepository
@@ -128,6 +129,10 @@ class UnitOfWork:
     @property
     def jobs(self) -> JobRepository:
         return JobRepository(self.session, self.mark_changed)
+
+    @property
+    def clock(self) -> ClockRepository:
+        return ClockRepository(self.session)
 
     @property
     def webhooks(self) -> WebhookRepository:

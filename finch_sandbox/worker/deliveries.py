@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from finch_sandbox import __version__
-from finch_sandbox.clock import Clock, wall_time
+from finch_sandbox.clock import Clock, read_scope, wall_time
 from finch_sandbox.services.signing import signature_header
 from finch_sandbox.services.webhooks import ClaimedDelivery, WebhookService
 
@@ -76,11 +76,14 @@ class WebhookDeliverer:
 
     def run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("webhook delivery pass failed")
-            self._wake.wait(self._sleep_time())
+            # Each pass sees the clock as it stands, whichever process moved it.
+            with read_scope():
+                try:
+                    self.run_once()
+                except Exception:
+                    log.exception("webhook delivery pass failed")
+                sleep = self._sleep_time()
+            self._wake.wait(sleep)
             self._wake.clear()
 
     def run_once(self) -> int:

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from finch_sandbox.clock import Clock
+from finch_sandbox.clock import Clock, read_scope
 from finch_sandbox.services.sync_jobs import SyncJobService, due_time
 from finch_sandbox.storage.db import Database
 from finch_sandbox.storage.uow import UnitOfWork
@@ -94,13 +94,19 @@ class Worker:
         self._waker = make_waker(self._db, self._wake)
         try:
             while not self._stop.is_set():
-                try:
-                    busy = self.run_once()
-                except Exception:
-                    log.exception("worker iteration failed", extra={"worker_id": self.worker_id})
-                    busy = False
+                # One pass reads the clock as it stands at its start, whichever process moved
+                # it (clock.read_scope: one query on PostgreSQL, nothing on SQLite).
+                with read_scope():
+                    try:
+                        busy = self.run_once()
+                    except Exception:
+                        log.exception(
+                            "worker iteration failed", extra={"worker_id": self.worker_id}
+                        )
+                        busy = False
+                    sleep = 0.0 if busy or self._stop.is_set() else self._sleep_time()
                 if not busy and not self._stop.is_set():
-                    self._waker.wait(self._sleep_time())
+                    self._waker.wait(sleep)
         finally:
             self._waker.close()
 

@@ -1,7 +1,11 @@
-"""How a worker learns that a job was enqueued, instead of waiting for its next poll.
+"""How a worker learns that a job was enqueued, or the clock moved, instead of waiting for
+its next poll.
 
 In one process an Event does it. On PostgreSQL every enqueue also sends NOTIFY on
-`finch_sandbox_jobs` (storage/repositories/jobs.py), so workers in other processes wake too.
+`finch_sandbox_jobs` (storage/repositories/jobs.py), and every clock move on
+`finch_sandbox_clock` (storage/repositories/clock.py), so workers in other processes wake too;
+the pass a worker then makes reads the moved clock (clock.read_scope), and a clock found moved
+tells its listeners in that process (the webhook loop) as a move made there would.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 
 from finch_sandbox.storage.db import Database
+from finch_sandbox.storage.repositories.clock import CLOCK_CHANNEL
 from finch_sandbox.storage.repositories.jobs import JOBS_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -45,7 +50,7 @@ class EventWaker:
 
 
 class NotifyWaker:
-    """Woken by enqueues in any process, through PostgreSQL's LISTEN/NOTIFY."""
+    """Woken by enqueues and clock moves in any process, through PostgreSQL's LISTEN/NOTIFY."""
 
     def __init__(self, db: Database, event: threading.Event) -> None:
         self._event = event
@@ -58,6 +63,7 @@ class NotifyWaker:
         raw.detach()
         self._conn.autocommit = True
         self._conn.execute(f"LISTEN {JOBS_CHANNEL}")
+        self._conn.execute(f"LISTEN {CLOCK_CHANNEL}")
 
     def wait(self, timeout: float) -> None:
         if self._event.is_set():

@@ -4,7 +4,9 @@ Each test gets a fresh database (`finch_mp_<random>`), migrated once by `finch-s
 upgrade`, and real `finch-sandbox serve --no-worker` / `finch-sandbox worker` subprocesses on
 it. What is pinned here is what the deployment guide promises: one running sync per connection
 and an exact hourly quota whichever API process is asked, every job claimed and published
-exactly once, and a dead worker's job finished by another worker after its lease runs out.
+exactly once, a dead worker's job finished by another worker after its lease runs out, and one
+sandbox clock: a move answered by one process is what the very next request to any other
+process, and every worker, goes by.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -449,3 +451,140 @@ def test_b_a_killed_workers_job_is_taken_over_and_published_once(
         assert survivor.poll() is None, procs.output(survivor)
         # SIGTERM: the survivor hands back what it holds and exits cleanly.
         assert procs.stop(survivor) == 0, procs.output(survivor)
+
+
+# --- one sandbox clock for the whole deployment ---------------------------------------------
+
+CLOCK = "/_finch-sandbox/clock"
+T0 = datetime(2030, 1, 1, 0, 10, tzinfo=UTC)
+
+
+def wire_time(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def control(base: str) -> httpx.Client:
+    """The control plane of one API process (HTTP Basic with the application's credentials)."""
+    return httpx.Client(base_url=base, auth=(CLIENT_ID, CLIENT_SECRET), timeout=30)
+
+
+def bearer(base: str, token: str) -> httpx.Client:
+    headers = {**HEADERS, "Authorization": f"Bearer {token}"}
+    return httpx.Client(base_url=base, headers=headers, timeout=30)
+
+
+def wait_for_claim(database: SharedDatabase, job_id: str, timeout: float = 30) -> dict[str, Any]:
+    """The job's row once a worker has claimed it."""
+    deadline = time.monotonic() + timeout
+    while (row := database.jobs([job_id])[job_id])["started_at"] is None:
+        assert time.monotonic() < deadline, f"no worker claimed {job_id}: {row}"
+        time.sleep(0.05)
+    return row
+
+
+def test_c_a_clock_moved_through_one_api_process_is_at_once_the_clock_of_another(
+    shared_database: SharedDatabase, tmp_path: Path
+) -> None:
+    env = {
+        **CREDS,
+        "FINCH_SANDBOX_DATABASE_URL": shared_database.url,
+        "FINCH_SANDBOX_JOB_DURATION": "0",
+        "FINCH_SANDBOX_REFRESHES_PER_HOUR": "1",
+    }
+    with ProcessGroups(env, tmp_path) as procs:
+        _, base_a = procs.serve("api-a", "--no-worker")
+        _, base_b = procs.serve("api-b", "--no-worker")
+        procs.worker("worker")
+        with control(base_a) as a, control(base_b) as b:
+            # Every read below is the very next request after the move, with no wait or retry.
+            a.post(CLOCK + "/freeze", json={"at": wire_time(T0)}).raise_for_status()
+            assert b.get(CLOCK).json() == {"now": wire_time(T0), "frozen": True}
+            (connection,) = create_connections([base_a], 1)
+            with bearer(base_b, connection.token) as api_b:
+                first = api_b.post("/sandbox/jobs", json=SYNC)
+                assert first.status_code == 200, first.text
+                assert first.json()["remaining_refreshes"] == 0
+                shared_database.wait_complete([first.json()["job_id"]], timeout=30)
+                # The hour's one refresh is used up...
+                assert api_b.post("/sandbox/jobs", json=SYNC).status_code == 429
+                # ...until the clock, moved through the other process, enters the next hour.
+                moved = a.post(CLOCK + "/advance", json={"seconds": 3600})
+                assert moved.json() == {"now": wire_time(T0 + timedelta(hours=1)), "frozen": True}
+                second = api_b.post("/sandbox/jobs", json=SYNC)
+                assert second.status_code == 200, second.text
+                assert second.json()["job_id"] != first.json()["job_id"]
+                assert second.json()["remaining_refreshes"] == 0
+            job = shared_database.jobs([second.json()["job_id"]])[second.json()["job_id"]]
+            assert job["created_at"] == T0 + timedelta(hours=1)
+            a.post(CLOCK + "/unfreeze").raise_for_status()
+            assert b.get(CLOCK).json()["frozen"] is False
+
+
+def test_d_a_job_due_after_a_move_finishes_in_a_separate_worker_without_waiting(
+    shared_database: SharedDatabase, tmp_path: Path
+) -> None:
+    env = {
+        **CREDS,
+        "FINCH_SANDBOX_DATABASE_URL": shared_database.url,
+        "FINCH_SANDBOX_JOB_DURATION": "3600",  # an hour of wall time, unless the clock moves
+        "FINCH_SANDBOX_REFRESHES_PER_HOUR": "10",
+    }
+    with ProcessGroups(env, tmp_path) as procs:
+        _, base_a = procs.serve("api-a", "--no-worker")
+        _, base_b = procs.serve("api-b", "--no-worker")
+        worker = procs.worker("worker")
+        with control(base_a) as a, control(base_b) as b:
+            a.post(CLOCK + "/freeze", json={"at": wire_time(T0)}).raise_for_status()
+            (connection,) = create_connections([base_a], 1)
+            with bearer(base_b, connection.token) as api_b:
+                answer = api_b.post("/sandbox/jobs", json=SYNC)
+                assert answer.status_code == 200, answer.text
+                job_id = answer.json()["job_id"]
+                # The worker runs on the clock frozen through api-a: it claimed at T0.
+                assert wait_for_claim(shared_database, job_id)["started_at"] == T0
+                b.post(CLOCK + "/advance", json={"seconds": 3600}).raise_for_status()
+                moved = time.monotonic()
+                row = shared_database.wait_complete([job_id], timeout=15)[job_id]
+                print(f"complete {time.monotonic() - moved:.2f}s after the advance")
+                assert row["completed_at"] == T0 + timedelta(hours=1)
+                assert api_b.get(f"/jobs/automated/{job_id}").json()["status"] == "complete"
+        assert worker.poll() is None, procs.output(worker)
+
+
+def test_e_moves_at_once_through_two_api_processes_add_up_and_outlive_them(
+    shared_database: SharedDatabase, tmp_path: Path
+) -> None:
+    env = {**CREDS, "FINCH_SANDBOX_DATABASE_URL": shared_database.url}
+    moves = 10  # per thread; 4 threads on each of the two processes
+    with ProcessGroups(env, tmp_path) as procs:
+        _, base_a = procs.serve("api-a", "--no-worker")
+        _, base_b = procs.serve("api-b", "--no-worker")
+        with control(base_a) as a:
+            a.post(CLOCK + "/freeze", json={"at": wire_time(T0)}).raise_for_status()
+        plan = [base_a, base_b] * 4
+        barrier = threading.Barrier(len(plan))
+
+        def advance(base: str) -> list[int]:
+            with control(base) as http:
+                http.get(CLOCK).raise_for_status()  # the HTTP connection is open
+                barrier.wait(timeout=30)
+                return [
+                    http.post(CLOCK + "/advance", json={"seconds": 60}).status_code
+                    for _ in range(moves)
+                ]
+
+        with ThreadPoolExecutor(max_workers=len(plan)) as pool:
+            statuses = [s for answers in pool.map(advance, plan) for s in answers]
+        assert statuses == [200] * len(plan) * moves
+        expected = {
+            "now": wire_time(T0 + timedelta(minutes=len(plan) * moves)),
+            "frozen": True,
+        }
+        for base in (base_a, base_b):
+            with control(base) as http:
+                assert http.get(CLOCK).json() == expected
+        procs.stop_all()
+        # A new process (a restart of the deployment) starts where the clock stood.
+        _, base_c = procs.serve("api-c", "--no-worker")
+        with control(base_c) as c:
+            assert c.get(CLOCK).json() == expected

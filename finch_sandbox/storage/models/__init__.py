@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from finch_sandbox.storage.models.base import Base
 from finch_sandbox.storage.models.benefits import Benefit, BenefitEnrollment
+from finch_sandbox.storage.models.clock import SandboxClockRow
 from finch_sandbox.storage.models.connect import AuthorizationCode, ConnectSession
 from finch_sandbox.storage.models.connections import Account, Connection, Counter, Entity
 from finch_sandbox.storage.models.jobs import Job, RefreshWindow
@@ -29,6 +30,7 @@ __all__ = [
     "Job",
     "Record",
     "RefreshWindow",
+    "SandboxClockRow",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
