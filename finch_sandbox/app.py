@@ -37,7 +37,7 @@ from finch_sandbox.api.routers import (
 )
 from finch_sandbox.clock import Clock, SandboxClock, read_scope
 from finch_sandbox.services import Services
-from finch_sandbox.services.clock_control import database_clock
+from finch_sandbox.services.clock_control import ClockControl, database_clock
 from finch_sandbox.settings import Settings, load_settings
 from finch_sandbox.storage.db import make_database
 from finch_sandbox.storage.migrate import upgrade_to_head
@@ -85,6 +85,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         log.info(
             "webhook signing secret (generated; also FINCH_SANDBOX_WEBHOOK_SECRET): %s", generated
         )
+    if clock is None:
+        # The clock is kept across restarts: say so when it was left moved, or a test run
+        # started days later would puzzle over dates that do not match the wall.
+        moved = ClockControl(services.clock).state().describe()
+        if moved is not None:
+            log.warning(
+                "the sandbox clock is %s, as moved before this start; "
+                "POST /_finch-sandbox/clock/reset returns it to wall time",
+                moved,
+            )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -8,7 +8,8 @@ later webhook retries and Connect session expiry) reads a Clock, never `datetime
 - `set_offset(delta)`      run at wall time + `delta` (keeps ticking unless frozen);
 - `set(when)`              jump to `when` (keeps ticking from there unless frozen);
 - `freeze(at=None)`        stop it, at `at` or at its current time;
-- `unfreeze()`             let it tick again from where it stands (the offset absorbs the gap).
+- `unfreeze()`             let it tick again from where it stands (the offset absorbs the gap);
+- `reset()`                back to wall time, ticking.
 
 Where it stands is a `ClockSetting` (offset from wall time, or the frozen instant, and how many
 moves made it). A clock attached to a `ClockStore` (the database, services/clock_control.py)
@@ -83,6 +84,9 @@ class ClockSetting:
 
     def frozen(self, at: datetime | None, wall: datetime) -> ClockSetting:
         return self._next(self.offset, at if at is not None else self.now(wall))
+
+    def reset(self) -> ClockSetting:
+        return self._next(timedelta(0), None)
 
     def unfrozen(self, wall: datetime) -> ClockSetting:
         if self.frozen_at is None:
@@ -225,6 +229,10 @@ class SandboxClock:
 
     def unfreeze(self) -> None:
         self._move(lambda s, wall: s.unfrozen(wall))
+
+    def reset(self) -> None:
+        """Back to wall time, ticking."""
+        self._move(lambda s, _wall: s.reset())
 
     def _move(self, change: Callable[[ClockSetting, datetime], ClockSetting]) -> ClockSetting:
         store = self._store

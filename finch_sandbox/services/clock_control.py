@@ -29,6 +29,16 @@ from finch_sandbox.storage.uow import UnitOfWork
 class ClockState:
     now: datetime
     frozen: bool
+    offset: timedelta  # from wall time
+
+    def describe(self) -> str | None:
+        """A line saying how the clock stands apart from wall time; None when it does not."""
+        if self.frozen:
+            return f"frozen at {self.now.isoformat()}"
+        if abs(self.offset) < timedelta(seconds=1):
+            return None
+        ahead = "ahead of" if self.offset > timedelta(0) else "behind"
+        return f"running {timedelta(seconds=round(abs(self.offset).total_seconds()))} {ahead} wall time"
 
 
 class ClockControl:
@@ -42,7 +52,7 @@ class ClockControl:
 
     def state(self) -> ClockState:
         clock = self._movable()
-        return ClockState(clock.now(), clock.frozen)
+        return ClockState(clock.now(), clock.frozen, clock.offset)
 
     def advance(self, seconds: float) -> ClockState:
         clock = self._movable()
@@ -57,6 +67,10 @@ class ClockControl:
 
     def unfreeze(self) -> ClockState:
         self._movable().unfreeze()
+        return self.state()
+
+    def reset(self) -> ClockState:
+        self._movable().reset()
         return self.state()
 
 

@@ -38,13 +38,31 @@ def test_a_restarted_server_keeps_the_moved_clock(tmp_path: Path, database_url: 
         assert procs.stop(first) == 0, procs.output(first)
 
         second, base = procs.serve("second")
-        assert read(base) == moved == {"now": "2030-01-01T00:11:30.000Z", "frozen": True}
+        assert read(base) == moved
+        assert moved == {"now": "2030-01-01T00:11:30.000Z", "frozen": True, "offset_seconds": None}
+        # Whoever starts it is told, with the way back.
+        assert (
+            "the sandbox clock is frozen at 2030-01-01T00:11:30+00:00, as moved before this "
+            "start; POST /_finch-sandbox/clock/reset returns it to wall time"
+        ) in procs.output(second)
         # Ticking again from there: the offset from wall time is what is kept.
         read(base, CLOCK + "/unfreeze", {})
         assert procs.stop(second) == 0, procs.output(second)
 
-        _, base = procs.serve("third")
+        third, base = procs.serve("third")
         state = read(base)
         assert state["frozen"] is False
         # Wall time has moved on by the restarts, not by years.
         assert T0 + timedelta(seconds=90) < parse(state) < T0 + timedelta(minutes=10)
+        assert isinstance(state["offset_seconds"], float) and state["offset_seconds"] > 86_400
+        assert "wall time, as moved before this start" in procs.output(third)
+        assert "the sandbox clock is running " in procs.output(third)
+
+        reset = read(base, CLOCK + "/reset", {})
+        assert reset["frozen"] is False and reset["offset_seconds"] == 0
+        assert abs(parse(reset) - datetime.now(UTC)) < timedelta(minutes=1)
+        assert procs.stop(third) == 0, procs.output(third)
+
+        fourth, base = procs.serve("fourth")
+        assert read(base)["offset_seconds"] == 0
+        assert "the sandbox clock is" not in procs.output(fourth)

@@ -459,6 +459,12 @@ WRITES: dict[tuple[str, str], Recipe] = {
         {"Authorization": BASIC},
         None,
     ),
+    ("POST", "/_finch-sandbox/clock/reset"): lambda w: (
+        "POST",
+        "/_finch-sandbox/clock/reset",
+        {"Authorization": BASIC},
+        None,
+    ),
     ("POST", "/disconnect-entity"): lambda w: (
         "POST",
         "/disconnect-entity",

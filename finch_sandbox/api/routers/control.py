@@ -72,7 +72,12 @@ def _event(event: EventLog) -> dict[str, Any]:
 
 
 def _clock(state: ClockState) -> dict[str, Any]:
-    return {"now": _iso(state.now), "frozen": state.frozen}
+    return {
+        "now": _iso(state.now),
+        "frozen": state.frozen,
+        # Frozen, it has no fixed distance from wall time.
+        "offset_seconds": None if state.frozen else round(state.offset.total_seconds(), 3),
+    }
 
 
 # --- webhook endpoints and secret ---------------------------------------------------------
@@ -161,6 +166,12 @@ def freeze_clock(body: ClockFreezeParams, services: ServicesDep) -> Response:
 @writes()
 def unfreeze_clock(services: ServicesDep) -> Response:
     return json_response(_clock(ClockControl(services.clock).unfreeze()))
+
+
+@router.post(PREFIX + "/clock/reset")
+@writes()
+def reset_clock(services: ServicesDep) -> Response:
+    return json_response(_clock(ClockControl(services.clock).reset()))
 
 
 # --- scenarios ----------------------------------------------------------------------------
