@@ -498,7 +498,11 @@ def test_c_a_clock_moved_through_one_api_process_is_at_once_the_clock_of_another
         with control(base_a) as a, control(base_b) as b:
             # Every read below is the very next request after the move, with no wait or retry.
             a.post(CLOCK + "/freeze", json={"at": wire_time(T0)}).raise_for_status()
-            assert b.get(CLOCK).json() == {"now": wire_time(T0), "frozen": True}
+            assert b.get(CLOCK).json() == {
+                "now": wire_time(T0),
+                "frozen": True,
+                "offset_seconds": None,
+            }
             (connection,) = create_connections([base_a], 1)
             with bearer(base_b, connection.token) as api_b:
                 first = api_b.post("/sandbox/jobs", json=SYNC)
@@ -509,7 +513,11 @@ def test_c_a_clock_moved_through_one_api_process_is_at_once_the_clock_of_another
                 assert api_b.post("/sandbox/jobs", json=SYNC).status_code == 429
                 # ...until the clock, moved through the other process, enters the next hour.
                 moved = a.post(CLOCK + "/advance", json={"seconds": 3600})
-                assert moved.json() == {"now": wire_time(T0 + timedelta(hours=1)), "frozen": True}
+                assert moved.json() == {
+                    "now": wire_time(T0 + timedelta(hours=1)),
+                    "frozen": True,
+                    "offset_seconds": None,
+                }
                 second = api_b.post("/sandbox/jobs", json=SYNC)
                 assert second.status_code == 200, second.text
                 assert second.json()["job_id"] != first.json()["job_id"]
@@ -579,6 +587,7 @@ def test_e_moves_at_once_through_two_api_processes_add_up_and_outlive_them(
         expected = {
             "now": wire_time(T0 + timedelta(minutes=len(plan) * moves)),
             "frozen": True,
+            "offset_seconds": None,
         }
         for base in (base_a, base_b):
             with control(base) as http:
