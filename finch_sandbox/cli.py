@@ -1,4 +1,4 @@
-"""Command line: `finch-sandbox serve`, `finch-sandbox connections create`, `finch-sandbox db ...`."""
+"""Command line: `finch-sandbox serve`, `connections create`, `db ...`, `webhooks ...`, `clock ...`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Webhook endpoints and deliveries.", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
 app.add_typer(db_app, name="db")
+clock_app = typer.Typer(
+    help="The running server's sandbox clock: show it, move it, put it back.", no_args_is_help=True
+)
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(clock_app, name="clock")
 
 
 @functools.cache
@@ -510,6 +514,88 @@ def webhooks_log(
             for n, attempt in enumerate(delivery.attempts, start=1):
                 answer = attempt.status_code if attempt.status_code is not None else attempt.error
                 typer.echo(f"      #{n} {answer}  {attempt.latency_ms} ms")
+
+
+ServerUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="The running server's base URL; default: the one FINCH_SANDBOX_HOST and "
+        "FINCH_SANDBOX_PORT name (http://127.0.0.1:4010)."
+    ),
+]
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(duration: str) -> float:
+    """`3600`, `90s`, `15m`, `2h`, `1.5d`, and the same with a minus sign (back in time)."""
+    text = duration.strip().lower()
+    scale = _UNITS.get(text[-1:], 0)
+    try:
+        return float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{duration}' is not a duration: give seconds, or a number with s, m, h or d"
+        ) from None
+
+
+def _clock(url: str | None, move: str | None = None, body: dict[str, object] | None = None) -> None:
+    from finch_sandbox.remote import RemoteError, sandbox_clock
+
+    settings = _settings()
+    base = (url or settings.local_url).rstrip("/")
+    try:
+        state = sandbox_clock(base, (settings.client_id, settings.client_secret), move, body)
+    except RemoteError as exc:
+        _fail(str(exc))
+    offset = state.get("offset_seconds")
+    if state["frozen"]:
+        how = "frozen"
+    elif not offset:
+        how = "running, at wall time"
+    else:
+        from datetime import timedelta
+
+        distance = timedelta(seconds=round(abs(offset)))
+        how = f"running, {distance} {'ahead of' if offset > 0 else 'behind'} wall time"
+    typer.echo(f"{state['now']}  {how}")
+
+
+@clock_app.command("show")
+def clock_show(url: ServerUrl = None) -> None:
+    """Print the sandbox's time, and whether it is frozen or how far it is from wall time."""
+    _clock(url)
+
+
+@clock_app.command("advance", context_settings={"ignore_unknown_options": True})
+def clock_advance(
+    duration: Annotated[str, typer.Argument(help="Seconds, or 90s, 15m, 2h, 1d; -1h goes back.")],
+    url: ServerUrl = None,
+) -> None:
+    """Move the clock by DURATION: quota windows, due jobs and webhook retries follow at once."""
+    _clock(url, "advance", {"seconds": _seconds(duration)})
+
+
+@clock_app.command("freeze")
+def clock_freeze(
+    at: Annotated[
+        str | None, typer.Option(help="Stop it at this instant (ISO 8601 with a zone, e.g. Z).")
+    ] = None,
+    url: ServerUrl = None,
+) -> None:
+    """Stop the clock, where it stands or at --at."""
+    _clock(url, "freeze", {"at": at} if at else {})
+
+
+@clock_app.command("unfreeze")
+def clock_unfreeze(url: ServerUrl = None) -> None:
+    """Let the clock tick again from where it stands."""
+    _clock(url, "unfreeze")
+
+
+@clock_app.command("reset")
+def clock_reset(url: ServerUrl = None) -> None:
+    """Put the clock back to wall time, ticking."""
+    _clock(url, "reset")
 
 
 @app.command()

@@ -7,7 +7,7 @@ had never seen. Through the server's own API there is one database by constructi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -42,11 +42,38 @@ def create_sandbox_connection(
     return answer
 
 
+def sandbox_clock(
+    base_url: str,
+    client: tuple[str, str],
+    move: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The server's clock (`GET /_finch-sandbox/clock`), or moved by `POST .../clock/{move}`;
+    the answer's JSON (`now`, `frozen`, `offset_seconds`)."""
+    path = "/_finch-sandbox/clock" + (f"/{move}" if move else "")
+    answer = (
+        _post(base_url, path, body or {}, auth=client) if move else _get(base_url, path, client)
+    )
+    if "now" not in answer:
+        raise RemoteError(f"{base_url} did not answer as finch-sandbox does: {answer!r:.200}")
+    return answer
+
+
+def _get(base_url: str, path: str, auth: tuple[str, str]) -> dict[str, Any]:
+    return _answer(base_url, lambda: httpx.get(base_url + path, auth=auth, timeout=TIMEOUT))
+
+
 def _post(
     base_url: str, path: str, body: dict[str, Any], *, auth: tuple[str, str]
 ) -> dict[str, Any]:
+    return _answer(
+        base_url, lambda: httpx.post(base_url + path, json=body, auth=auth, timeout=TIMEOUT)
+    )
+
+
+def _answer(base_url: str, send: Callable[[], httpx.Response]) -> dict[str, Any]:
     try:
-        response = httpx.post(base_url + path, json=body, auth=auth, timeout=TIMEOUT)
+        response = send()
     except httpx.ConnectError:
         raise RemoteError(
             f"no finch-sandbox server answers at {base_url}: start one (finch-sandbox serve), "
