@@ -547,16 +547,15 @@ def _clock(url: str | None, move: str | None = None, body: dict[str, object] | N
         state = sandbox_clock(base, (settings.client_id, settings.client_secret), move, body)
     except RemoteError as exc:
         _fail(str(exc))
-    offset = state.get("offset_seconds")
     if state["frozen"]:
         how = "frozen"
-    elif not offset:
-        how = "running, at wall time"
     else:
         from datetime import timedelta
 
-        distance = timedelta(seconds=round(abs(offset)))
-        how = f"running, {distance} {'ahead of' if offset > 0 else 'behind'} wall time"
+        from finch_sandbox.clock import distance_from_wall
+
+        offset = timedelta(seconds=state.get("offset_seconds") or 0)
+        how = f"running, {distance_from_wall(offset) or 'at wall time'}"
     typer.echo(f"{state['now']}  {how}")
 
 

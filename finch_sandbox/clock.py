@@ -97,6 +97,15 @@ class ClockSetting:
         return ClockSetting(offset, frozen_at, self.version + 1)
 
 
+def distance_from_wall(offset: timedelta) -> str | None:
+    """How far a running clock stands from wall time, in words ("2:00:00 ahead of wall
+    time"); None under a second, which is wall time for anyone reading it."""
+    if abs(offset) < timedelta(seconds=1):
+        return None
+    rounded = timedelta(seconds=round(abs(offset).total_seconds()))
+    return f"{rounded} {'ahead of' if offset > timedelta(0) else 'behind'} wall time"
+
+
 class ClockStore(Protocol):
     """Where a clock's setting is kept beyond one process's memory (the database)."""
 
@@ -166,10 +175,8 @@ class SandboxClock:
             if scope is not None and id(self) not in scope.fresh:
                 scope.fresh.add(id(self))
                 self.refresh()
-        setting = self._setting  # one read: a reference swap is atomic, no lock needed
-        if setting.frozen_at is not None:
-            return setting.frozen_at
-        return self._source() + setting.offset
+        # One read of the setting: a reference swap is atomic, no lock needed.
+        return self._setting.now(self._source())
 
     @property
     def frozen(self) -> bool:

@@ -18,7 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from finch_sandbox.clock import Clock, ClockSetting, SandboxClock, SystemClock
+from finch_sandbox.clock import (
+    Clock,
+    ClockSetting,
+    SandboxClock,
+    SystemClock,
+    distance_from_wall,
+)
 from finch_sandbox.errors import BadRequest
 from finch_sandbox.storage.db import Database, autocommit_read
 from finch_sandbox.storage.repositories.clock import read_clock
@@ -35,10 +41,8 @@ class ClockState:
         """A line saying how the clock stands apart from wall time; None when it does not."""
         if self.frozen:
             return f"frozen at {self.now.isoformat()}"
-        if abs(self.offset) < timedelta(seconds=1):
-            return None
-        ahead = "ahead of" if self.offset > timedelta(0) else "behind"
-        return f"running {timedelta(seconds=round(abs(self.offset).total_seconds()))} {ahead} wall time"
+        distance = distance_from_wall(self.offset)
+        return None if distance is None else f"running {distance}"
 
 
 class ClockControl:
