@@ -141,8 +141,14 @@ class Worker:
             uow.commit()
         with UnitOfWork(self._db) as uow:
             due = list(uow.jobs.due_jobs(self.worker_id, self._clock.now()))
+        # Finishing is a transaction per job, and many can fall due at once: past half the
+        # lease, the rest wait for the next pass (at once), which renews their leases first.
+        # Finishing on past the lease let another worker take over jobs still queued here.
+        renew_by = now + timedelta(seconds=self._options.lease_seconds / 2)
         finished = 0
-        for job in due:
+        for index, job in enumerate(due):
+            if index and self._clock.now() > renew_by:
+                return True
             if self._jobs.finish(job, worker_id=self.worker_id):
                 finished += 1
                 log.info(

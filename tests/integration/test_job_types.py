@@ -126,3 +126,42 @@ def test_a_job_due_after_an_advance_finishes_without_waiting(
         worker.stop()
     done = job_row(services, result.job_id)
     assert done.completed_at == START + timedelta(hours=1)
+
+
+def test_a_worker_finishes_no_job_after_its_lease_ran_out(
+    services: Services, clock: FrozenClock
+) -> None:
+    """Jobs falling due together are finished one transaction each; when finishing takes long,
+    the rest have their leases renewed before they are finished, instead of being finished
+    past their lease (when another worker may already have taken them over)."""
+    seen: list[tuple[datetime, datetime | None]] = []
+
+    def slow(context: JobContext) -> JobOutcome:
+        seen.append((context.now, context.job.lease_expires_at))
+        clock.advance(timedelta(seconds=2))  # a finish that takes 2 s of a 3 s lease
+        return JobOutcome("complete")
+
+    services.job_types.register(JobType("test_slow", "manual", slow))
+    jobs = []
+    for _ in range(4):
+        issued = services.connections.create_connection(
+            provider_id="gusto", authentication_type=None, products=None, employee_size=1
+        )
+        jobs.append(services.sync_jobs.enqueue(issued.principal.connection_id, "test_slow"))
+    worker = Worker(
+        services.db,
+        services.clock,
+        services.sync_jobs,
+        wake=services.wake_worker,
+        options=WorkerOptions(job_duration=0, lease_seconds=3, poll_interval=60),
+    )
+    passes = 0
+    while worker.run_once():
+        passes += 1
+        assert passes < 20
+    assert len(seen) == 4
+    for started, lease_until in seen:
+        assert lease_until is not None and started <= lease_until, seen
+    for job in jobs:
+        row = job_row(services, job.id)
+        assert (row.status, row.attempts) == ("complete", 1)
